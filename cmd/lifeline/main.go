@@ -1,0 +1,68 @@
+// Command lifeline runs the Lifeline platform and its tools.
+//
+//	lifeline serve      run the platform (HTTP API, pages, background work)
+//	lifeline bench      measure the platform on this machine
+//	lifeline calc       calculate entitlement for one situation (JSON on stdin)
+//	lifeline simulate   cost every benefit over a synthetic population
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage: lifeline <command> [flags]
+
+Commands:
+  serve      run the platform
+  bench      measure the platform on this machine (lifeline bench events)
+  calc       calculate entitlement for one situation read as JSON on stdin
+  simulate   cost every benefit over a synthetic population
+
+Run "lifeline <command> -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lifeline:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// run dispatches to a subcommand. Each subcommand parses its own flags.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	name, args := args[0], args[1:]
+	switch name {
+	case "serve":
+		return runServe(ctx, args, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", name)
+	}
+}
+
+// errUsage reports bad command-line use; the usage text has been printed.
+var errUsage = fmt.Errorf("see usage above")
+
+func exitCode(err error) int {
+	if err == errUsage {
+		return 2
+	}
+	return 1
+}

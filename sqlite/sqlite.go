@@ -1,0 +1,228 @@
+// Package sqlite is the embedded store: the event log and subscriptions in
+// one SQLite database file, through the pure Go driver modernc.org/sqlite.
+//
+// SQLite allows one writer at a time, so the store has exactly one: a
+// goroutine that takes every append waiting, commits them in one transaction
+// and one fsync (WAL, synchronous=FULL), and answers each caller only after
+// the commit. Readers use a pool of their own connections and never wait for
+// the writer. A lock file keeps a second process off the same directory.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/groupcommit"
+	"github.com/lifeline-gov/lifeline/seal"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database's file name inside the data directory.
+const FileName = "lifeline.db"
+
+// Options configure a DB. MasterKey is required.
+type Options struct {
+	MasterKey []byte
+	Now       func() time.Time // default time.Now
+	Rand      io.Reader        // default crypto/rand.Reader
+	Logger    *slog.Logger
+	// OnCommit, if set, is called after each group commit: for metrics.
+	OnCommit func(requests, events int, took time.Duration)
+}
+
+// DB is the SQLite store. It implements lifeline.EventLog and
+// lifeline.SubscriptionStore.
+type DB struct {
+	path   string
+	lock   *os.File
+	write  *sql.DB // the writer goroutine's connection, and one for leases
+	read   *sql.DB
+	opts   Options
+	keys   *seal.Keyring
+	writer *writer
+	queue  *groupcommit.Queue[op, lifeline.AppendResult]
+
+	// keyMu orders key loads by readers against erasure: a reader that
+	// found a key caches it only if no erasure ran in between.
+	keyMu sync.RWMutex
+
+	head    atomic.Int64 // last committed position
+	wakeMu  sync.Mutex
+	wake    chan struct{} // closed and replaced after each commit
+	closeMu sync.Mutex
+	closed  bool
+}
+
+// Open opens (creating if need be) the store in dir, runs migrations and
+// starts the writer.
+func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	keys, err := seal.NewKeyring(opts.MasterKey, opts.Rand, 100_000)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{path: filepath.Join(dir, FileName), lock: lock, opts: opts, keys: keys, wake: make(chan struct{})}
+	if err := db.open(ctx); err != nil {
+		db.closeHandles()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) open(ctx context.Context) error {
+	// synchronous=FULL: a commit returns only once the WAL is fsynced.
+	// secure_delete: deleted content (an erased key) is overwritten with zeros.
+	dsn := "file:" + db.path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_txlock=immediate"
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn); err != nil {
+		return err
+	}
+	db.write.SetMaxOpenConns(2) // the writer's, and one for leases and checkpoints
+	db.write.SetConnMaxIdleTime(0)
+	if db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(ON)"); err != nil {
+		return err
+	}
+	db.read.SetMaxOpenConns(8)
+	db.read.SetMaxIdleConns(8)
+
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", db.path, err)
+	}
+	if db.writer, err = newWriter(ctx, db); err != nil {
+		return err
+	}
+	db.head.Store(db.writer.head)
+	db.queue = groupcommit.New(1024, db.writer.commit)
+	return nil
+}
+
+// Close flushes every queued append, then closes the database.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	defer db.closeMu.Unlock()
+	if db.closed {
+		return nil
+	}
+	db.closed = true
+	if db.queue != nil {
+		db.queue.Close()
+	}
+	return db.closeHandles()
+}
+
+func (db *DB) closeHandles() error {
+	var errs []error
+	if db.writer != nil {
+		errs = append(errs, db.writer.close())
+	}
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	if db.write != nil {
+		errs = append(errs, db.write.Close())
+	}
+	if db.lock != nil {
+		errs = append(errs, db.lock.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.QueryRowContext(ctx, `SELECT 1`).Scan(new(int))
+}
+
+// Files lists the database's files, for the erasure test and backups.
+func (db *DB) Files() []string {
+	return []string{db.path, db.path + "-wal", db.path + "-shm"}
+}
+
+// lockDir takes an exclusive lock on dir so that two processes never write
+// the same database: the single-writer design depends on it.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "lifeline.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock file: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another lifeline process: %w", dir, err)
+	}
+	return f, nil
+}
+
+// published makes position visible to Head and wakes waiters.
+func (db *DB) published(position int64) {
+	db.head.Store(position)
+	db.wakeMu.Lock()
+	close(db.wake)
+	db.wake = make(chan struct{})
+	db.wakeMu.Unlock()
+}
+
+// Head returns the last committed position.
+func (db *DB) Head(ctx context.Context) (int64, error) {
+	return db.head.Load(), nil
+}
+
+// WaitForAppend returns once an event past after is committed.
+func (db *DB) WaitForAppend(ctx context.Context, after int64) error {
+	for {
+		db.wakeMu.Lock()
+		wake := db.wake
+		db.wakeMu.Unlock()
+		if db.head.Load() > after {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+var errClosed = lifeline.Errorf(lifeline.EUNAVAILABLE, "the store is shutting down; retry shortly")

@@ -1,0 +1,167 @@
+// Package subscription runs durable, named consumers of the event log.
+//
+// A Runner delivers every event to its handler at least once, in global
+// order, and records a checkpoint after each batch so that a restart resumes
+// where it stopped. A lease in the store lets one instance at a time run a
+// given name; when the holder dies its lease runs out and another takes over.
+package subscription
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/lifeline-gov/lifeline"
+)
+
+// Handler processes one event. An error stops the batch; the event is
+// delivered again after a pause, so handlers must be idempotent.
+type Handler func(ctx context.Context, e lifeline.Event) error
+
+// Log is what a Runner reads.
+type Log interface {
+	ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.Event, error)
+	Head(ctx context.Context) (int64, error)
+	WaitForAppend(ctx context.Context, after int64) error
+}
+
+// Runner is one named consumer.
+type Runner struct {
+	Name      string
+	Holder    string // identifies this instance, e.g. host and process id
+	Log       Log
+	Store     lifeline.SubscriptionStore
+	Handle    Handler
+	Logger    *slog.Logger
+	ReportLag func(name string, lag int64) // optional: for the lag metric
+
+	LeaseTTL  time.Duration // default 15s
+	BatchSize int           // default 500
+	RetryWait time.Duration // pause after a handler error; default 1s
+}
+
+func (r *Runner) defaults() {
+	if r.LeaseTTL == 0 {
+		r.LeaseTTL = 15 * time.Second
+	}
+	if r.BatchSize == 0 {
+		r.BatchSize = 500
+	}
+	if r.RetryWait == 0 {
+		r.RetryWait = time.Second
+	}
+	if r.Logger == nil {
+		r.Logger = slog.Default()
+	}
+}
+
+// Run processes events until ctx ends. It waits while another instance holds
+// the lease and gives the lease up when it returns.
+func (r *Runner) Run(ctx context.Context) error {
+	r.defaults()
+	log := r.Logger.With("subscription", r.Name, "holder", r.Holder)
+	for {
+		held, err := r.Store.AcquireLease(ctx, r.Name, r.Holder, r.LeaseTTL)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			log.Error("acquire lease", "err", err)
+		}
+		if held {
+			log.Info("lease acquired")
+			err := r.consume(ctx)
+			if ctx.Err() != nil {
+				// A clean stop: let another instance take over at once.
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				r.Store.ReleaseLease(rctx, r.Name, r.Holder)
+				cancel()
+				return nil
+			}
+			log.Warn("stopped consuming", "err", err)
+		}
+		if !sleep(ctx, r.LeaseTTL/3) {
+			return nil
+		}
+	}
+}
+
+// consume runs while the lease is held; it returns when it is lost or on error.
+func (r *Runner) consume(ctx context.Context) error {
+	pos, err := r.Store.Checkpoint(ctx, r.Name)
+	if err != nil {
+		return err
+	}
+	renewed := time.Now()
+	for {
+		if time.Since(renewed) > r.LeaseTTL/3 {
+			held, err := r.Store.AcquireLease(ctx, r.Name, r.Holder, r.LeaseTTL)
+			if err != nil {
+				return err
+			}
+			if !held {
+				return fmt.Errorf("lease lost")
+			}
+			renewed = time.Now()
+		}
+		events, err := r.Log.ReadAll(ctx, pos, r.BatchSize)
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			r.reportLag(ctx, pos)
+			wctx, cancel := context.WithTimeout(ctx, r.LeaseTTL/3)
+			err := r.Log.WaitForAppend(wctx, pos)
+			cancel()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil && err != context.DeadlineExceeded {
+				return err
+			}
+			continue
+		}
+		done := pos
+		var herr error
+		for _, e := range events {
+			if herr = r.Handle(ctx, e); herr != nil {
+				break
+			}
+			done = e.Position
+		}
+		if done > pos {
+			if err := r.Store.SaveCheckpoint(ctx, r.Name, r.Holder, done); err != nil {
+				return err
+			}
+			pos = done
+			r.reportLag(ctx, pos)
+		}
+		if herr != nil {
+			r.Logger.Error("handler failed; will retry", "subscription", r.Name, "position", done+1, "err", herr)
+			if !sleep(ctx, r.RetryWait) {
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+func (r *Runner) reportLag(ctx context.Context, pos int64) {
+	if r.ReportLag == nil {
+		return
+	}
+	if head, err := r.Log.Head(ctx); err == nil {
+		r.ReportLag(r.Name, head-pos)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
