@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/lifeline-gov/lifeline"
+	lhttp "github.com/lifeline-gov/lifeline/http"
+	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/subscription"
+)
+
+func runServe(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", ":8080", "address to listen on")
+	data := fs.String("data", "./data", "data directory: the embedded database and the master key file")
+	database := fs.String("database", os.Getenv("LIFELINE_DATABASE_URL"), "PostgreSQL URL (postgres://...); empty for the embedded store (env LIFELINE_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	logger := newLogger(stderr)
+	slog.SetDefault(logger)
+
+	m := metrics.New()
+	st, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger, onCommit: m.ObserveCommit})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Close flushes the group-commit queue: every acknowledged append is durable.
+		if err := st.Close(); err != nil {
+			logger.Error("close store", "err", err)
+		}
+		logger.Info("stopped")
+	}()
+
+	srv := &http.Server{
+		Handler:           (&lhttp.Server{Log: st, Ready: st.Ping, Metrics: m, Logger: logger}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "store", storeName(*database))
+
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, r := range subscriptions(st, m, logger) {
+		wg.Go(func() { r.Run(work) })
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		stopWork()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	stopWork()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// subscriptions are the background consumers this instance runs. Each runs
+// on one instance at a time across a PostgreSQL deployment.
+func subscriptions(st store, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
+	counts := m.EventTypes()
+	return []*subscription.Runner{{
+		Name: "metrics.event-types", Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
+		Handle: func(ctx context.Context, e lifeline.Event) error {
+			counts.WithLabelValues(e.Type).Inc()
+			return nil
+		},
+	}}
+}
+
+func storeName(database string) string {
+	if database == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// newLogger logs JSON unless stderr is a terminal.
+func newLogger(w io.Writer) *slog.Logger {
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, nil))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, nil))
+}

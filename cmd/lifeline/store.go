@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/postgres"
+	"github.com/lifeline-gov/lifeline/seal"
+	"github.com/lifeline-gov/lifeline/sqlite"
+)
+
+// store is what the binary needs of either adapter.
+type store interface {
+	lifeline.EventLog
+	lifeline.SubscriptionStore
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// storeConfig says where the data lives.
+type storeConfig struct {
+	dataDir  string // embedded store, master key file
+	database string // postgres:// URL; empty for the embedded store
+	logger   *slog.Logger
+	onCommit func(requests, events int, took time.Duration)
+}
+
+// openStore opens PostgreSQL when a postgres:// URL is given, otherwise the
+// embedded SQLite store in the data directory.
+func openStore(ctx context.Context, c storeConfig) (store, error) {
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	key, err := seal.LoadMasterKey(os.Getenv("LIFELINE_MASTER_KEY"), filepath.Join(c.dataDir, "master.key"))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.database == "":
+		return sqlite.Open(ctx, c.dataDir, sqlite.Options{MasterKey: key, Logger: c.logger, OnCommit: c.onCommit})
+	case strings.HasPrefix(c.database, "postgres://"), strings.HasPrefix(c.database, "postgresql://"):
+		if os.Getenv("LIFELINE_MASTER_KEY") == "" {
+			c.logger.Warn("LIFELINE_MASTER_KEY is not set: using the key file in the data directory; every instance on this database must share it")
+		}
+		return postgres.Open(ctx, c.database, postgres.Options{MasterKey: key, Logger: c.logger, OnCommit: c.onCommit})
+	default:
+		return nil, fmt.Errorf("--database must be a postgres:// URL (or empty for the embedded store), not %q", redact(c.database))
+	}
+}
+
+// redact hides anything that looks like a password in a URL.
+func redact(url string) string {
+	if at := strings.LastIndex(url, "@"); at > 0 {
+		if scheme := strings.Index(url, "://"); scheme > 0 && scheme < at {
+			return url[:scheme+3] + "…" + url[at:]
+		}
+	}
+	return url
+}
