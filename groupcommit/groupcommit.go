@@ -1,10 +1,15 @@
 // Package groupcommit batches concurrent writes into one transaction.
 //
 // Callers hand a request to a Queue and wait. One goroutine takes every
-// request waiting at that moment (up to a limit), commits them together with a
-// single flush to disk, and only then answers each caller. While one batch
-// commits, the next one gathers, so batches grow with load and a lone caller
-// is never made to wait for company.
+// request waiting at that moment (up to a limit), commits them together, and
+// only once they are durable answers each caller. While one batch commits,
+// the next one gathers, so batches grow with load and a lone caller is never
+// made to wait for company.
+//
+// Durability can be a stage of its own: with a SyncFunc, the committer hands
+// each committed batch to a second goroutine that makes it durable (an fsync)
+// and then answers its callers, while the committer goes on with the next
+// batch. One sync covers every batch committed before it started.
 package groupcommit
 
 import (
@@ -28,10 +33,16 @@ type Op[Req, Res any] struct {
 // from one goroutine only, so it may keep unsynchronised state.
 type CommitFunc[Req, Res any] func(batch []*Op[Req, Res])
 
+// SyncFunc makes durable everything committed before it was called. An error
+// fails every op it was to cover.
+type SyncFunc func() error
+
 // Queue is a group-commit queue.
 type Queue[Req, Res any] struct {
 	ops      chan *Op[Req, Res]
 	commit   CommitFunc[Req, Res]
+	sync     SyncFunc
+	synced   chan []*Op[Req, Res] // committed batches waiting for a sync
 	maxBatch int
 
 	mu     sync.RWMutex
@@ -39,9 +50,19 @@ type Queue[Req, Res any] struct {
 	wg     sync.WaitGroup
 }
 
-// New starts a queue that commits batches of at most maxBatch requests.
-func New[Req, Res any](maxBatch int, commit CommitFunc[Req, Res]) *Queue[Req, Res] {
-	q := &Queue[Req, Res]{ops: make(chan *Op[Req, Res], maxBatch), commit: commit, maxBatch: maxBatch}
+// New starts a queue that commits batches of at most maxBatch requests. If
+// sync is nil, a commit is durable when commit returns.
+func New[Req, Res any](maxBatch int, commit CommitFunc[Req, Res], sync SyncFunc) *Queue[Req, Res] {
+	q := &Queue[Req, Res]{ops: make(chan *Op[Req, Res], maxBatch), commit: commit, sync: sync, maxBatch: maxBatch}
+	if sync != nil {
+		// One slot: while the syncer syncs, the committer commits one batch
+		// into the slot and one more that it holds, then waits while requests
+		// pile up. The next sync covers both, so each fsync serves everything
+		// that arrived during the one before, and commits stay large.
+		q.synced = make(chan []*Op[Req, Res], 1)
+		q.wg.Add(1)
+		go q.syncLoop()
+	}
 	q.wg.Add(1)
 	go q.loop()
 	return q
@@ -89,9 +110,12 @@ func (q *Queue[Req, Res]) Close() {
 
 func (q *Queue[Req, Res]) loop() {
 	defer q.wg.Done()
-	batch := make([]*Op[Req, Res], 0, q.maxBatch)
+	if q.synced != nil {
+		defer close(q.synced)
+	}
 	for op := range q.ops {
-		batch = append(batch[:0], op)
+		batch := make([]*Op[Req, Res], 1, q.maxBatch)
+		batch[0] = op
 	gather:
 		for len(batch) < q.maxBatch {
 			select {
@@ -105,9 +129,42 @@ func (q *Queue[Req, Res]) loop() {
 			}
 		}
 		q.commit(batch)
+		if q.synced != nil {
+			q.synced <- batch
+			continue
+		}
 		for _, op := range batch {
 			close(op.done)
 		}
-		clear(batch)
+	}
+}
+
+// syncLoop makes committed batches durable, as many at a time as are waiting,
+// and then answers their callers.
+func (q *Queue[Req, Res]) syncLoop() {
+	defer q.wg.Done()
+	for batch := range q.synced {
+		batches := [][]*Op[Req, Res]{batch}
+	gather:
+		for {
+			select {
+			case b, ok := <-q.synced:
+				if !ok {
+					break gather
+				}
+				batches = append(batches, b)
+			default:
+				break gather
+			}
+		}
+		err := q.sync()
+		for _, b := range batches {
+			for _, op := range b {
+				if err != nil && op.Err == nil {
+					op.Err = err
+				}
+				close(op.done)
+			}
+		}
 	}
 }

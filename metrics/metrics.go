@@ -21,6 +21,7 @@ type Metrics struct {
 	BatchRequests prometheus.Histogram
 	BatchEvents   prometheus.Histogram
 	Commit        prometheus.Histogram
+	Fsync         prometheus.Histogram
 	Lag           *prometheus.GaugeVec
 	eventTypes    *prometheus.CounterVec
 }
@@ -49,7 +50,11 @@ func New() *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
 		}),
 		Commit: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "lifeline_store_commit_seconds", Help: "Time to write and fsync one group commit.",
+			Name: "lifeline_store_commit_seconds", Help: "Time to commit one group commit (on PostgreSQL, including its WAL flush).",
+			Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .02, .05, .1, .25, 1},
+		}),
+		Fsync: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "lifeline_store_fsync_seconds", Help: "Time to fsync the embedded store's write-ahead log.",
 			Buckets: []float64{.0002, .0005, .001, .002, .005, .01, .02, .05, .1, .25, 1},
 		}),
 		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -59,7 +64,7 @@ func New() *Metrics {
 			Name: "lifeline_events_processed_total", Help: "Events seen by the metrics subscription, by type.",
 		}, []string{"type"}),
 	}
-	m.registry.MustRegister(m.Requests, m.Latency, m.Appends, m.BatchRequests, m.BatchEvents, m.Commit, m.Lag, m.eventTypes,
+	m.registry.MustRegister(m.Requests, m.Latency, m.Appends, m.BatchRequests, m.BatchEvents, m.Commit, m.Fsync, m.Lag, m.eventTypes,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -72,6 +77,9 @@ func (m *Metrics) ObserveCommit(requests, events int, took time.Duration) {
 	m.BatchEvents.Observe(float64(events))
 	m.Commit.Observe(took.Seconds())
 }
+
+// ObserveSync records one fsync of the write-ahead log.
+func (m *Metrics) ObserveSync(took time.Duration) { m.Fsync.Observe(took.Seconds()) }
 
 // ObserveLag records how far a subscription is behind the head.
 func (m *Metrics) ObserveLag(subscription string, lag int64) {

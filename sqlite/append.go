@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
@@ -17,6 +18,16 @@ import (
 type op struct {
 	append *lifeline.AppendRequest
 	erase  string
+	prep   *prepared
+}
+
+// prepared is the work on an append that needs no database, done on the
+// caller's goroutine so that the single writer does as little as possible.
+type prepared struct {
+	fingerprint []byte
+	ids         []string
+	sealed      [][]byte      // per event: data sealed in advance, or nil
+	sealedWith  []cipher.AEAD // the key each was sealed with
 }
 
 // Append writes req durably; see lifeline.EventLog.
@@ -24,11 +35,45 @@ func (db *DB) Append(ctx context.Context, req lifeline.AppendRequest) (lifeline.
 	if err := req.Validate(); err != nil {
 		return lifeline.AppendResult{}, err
 	}
-	res, err := db.queue.Do(ctx, op{append: &req})
+	p, err := db.prepare(&req)
+	if err != nil {
+		return lifeline.AppendResult{}, err
+	}
+	if err := db.broken.Load(); err != nil {
+		return lifeline.AppendResult{}, *err
+	}
+	res, err := db.queue.Do(ctx, op{append: &req, prep: p})
 	if errors.Is(err, groupcommit.ErrClosed) {
 		return res, errClosed
 	}
 	return res, err
+}
+
+func (db *DB) prepare(req *lifeline.AppendRequest) (*prepared, error) {
+	n := len(req.Events)
+	p := &prepared{ids: make([]string, n), sealed: make([][]byte, n), sealedWith: make([]cipher.AEAD, n)}
+	if req.IdempotencyKey != "" {
+		p.fingerprint = req.Fingerprint()
+	}
+	now := db.opts.Now()
+	for i, e := range req.Events {
+		id, err := lifeline.NewID(now, db.opts.Rand)
+		if err != nil {
+			return nil, err
+		}
+		p.ids[i] = id
+		if e.Subject == "" {
+			continue
+		}
+		// A key not yet cached is loaded or created by the writer.
+		if key, ok := db.keys.Cached(e.Subject); ok {
+			if p.sealed[i], err = db.keys.Seal(key, id, e.Data); err != nil {
+				return nil, err
+			}
+			p.sealedWith[i] = key
+		}
+	}
+	return p, nil
 }
 
 // EraseSubject deletes subject's data key; see lifeline.EventLog.
@@ -53,7 +98,52 @@ type writer struct {
 	head     int64            // last position written
 	versions map[string]int64 // stream versions, valid while this process is the only writer
 	stmts    struct {
-		insert, version, idemGet, idemPut, keyGet, keyPut, keyDel *sql.Stmt
+		version, idemGet, keyGet, keyPut, keyDel *sql.Stmt
+	}
+	// Rows of the batch, written at its end with multi-row inserts: one
+	// statement per chunk costs far less than one per row.
+	events, idem rows
+}
+
+// rows buffers the values of rows for one table.
+type rows struct {
+	insert string            // "INSERT INTO t (a, b) VALUES "
+	cols   int               // values per row
+	values []any             // cols values per row
+	stmts  map[int]*sql.Stmt // prepared statements by row count
+}
+
+const rowsPerInsert = 64
+
+func (r *rows) add(v ...any) { r.values = append(r.values, v...) }
+
+// flush inserts the buffered rows.
+func (r *rows) flush(ctx context.Context, conn *sql.Conn) error {
+	for len(r.values) > 0 {
+		n := min(len(r.values)/r.cols, rowsPerInsert)
+		stmt := r.stmts[n]
+		if stmt == nil {
+			row := "(?" + strings.Repeat(", ?", r.cols-1) + ")"
+			var err error
+			if stmt, err = conn.PrepareContext(ctx, r.insert+row+strings.Repeat(", "+row, n-1)); err != nil {
+				return err
+			}
+			r.stmts[n] = stmt
+		}
+		if _, err := stmt.ExecContext(ctx, r.values[:n*r.cols]...); err != nil {
+			return err
+		}
+		r.values = r.values[n*r.cols:]
+	}
+	r.values = r.values[:0:cap(r.values)]
+	return nil
+}
+
+func (r *rows) reset() { clear(r.values); r.values = r.values[:0] }
+
+func (r *rows) close() {
+	for _, s := range r.stmts {
+		s.Close()
 	}
 }
 
@@ -62,16 +152,18 @@ func newWriter(ctx context.Context, db *DB) (*writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{db: db, conn: conn, versions: make(map[string]int64)}
+	w := &writer{db: db, conn: conn, versions: make(map[string]int64),
+		events: rows{insert: `INSERT INTO events (position, id, stream, version, type, occurred_at, recorded_at, subject, data,
+			actor, channel, correlation_id, causation_id) VALUES `, cols: 13, stmts: map[int]*sql.Stmt{}},
+		idem: rows{insert: `INSERT INTO idempotency (key, fingerprint, stream, first_version, last_version, first_position,
+			last_position, recorded_at) VALUES `, cols: 8, stmts: map[int]*sql.Stmt{}},
+	}
 	prep := []struct {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.stmts.insert, `INSERT INTO events (position, id, stream, version, type, occurred_at, recorded_at, subject, data, actor, channel, correlation_id, causation_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.stmts.version, `SELECT coalesce(max(version), 0) FROM events WHERE stream = ?`},
 		{&w.stmts.idemGet, `SELECT fingerprint, stream, first_version, last_version, first_position, last_position, recorded_at FROM idempotency WHERE key = ?`},
-		{&w.stmts.idemPut, `INSERT INTO idempotency (key, fingerprint, stream, first_version, last_version, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`},
 		{&w.stmts.keyGet, `SELECT wrapped FROM subject_keys WHERE subject = ?`},
 		{&w.stmts.keyPut, `INSERT INTO subject_keys (subject, wrapped) VALUES (?, ?)`},
 		{&w.stmts.keyDel, `DELETE FROM subject_keys WHERE subject = ?`},
@@ -93,11 +185,13 @@ func (w *writer) close() error {
 	if w.conn == nil {
 		return nil
 	}
-	for _, s := range []*sql.Stmt{w.stmts.insert, w.stmts.version, w.stmts.idemGet, w.stmts.idemPut, w.stmts.keyGet, w.stmts.keyPut, w.stmts.keyDel} {
+	for _, s := range []*sql.Stmt{w.stmts.version, w.stmts.idemGet, w.stmts.keyGet, w.stmts.keyPut, w.stmts.keyDel} {
 		if s != nil {
 			s.Close()
 		}
 	}
+	w.events.close()
+	w.idem.close()
 	err := w.conn.Close()
 	w.conn = nil
 	return err
@@ -106,8 +200,8 @@ func (w *writer) close() error {
 // pending is what a batch has written so far, to be undone if it fails.
 type pending struct {
 	idem     map[string]*groupcommit.Op[op, lifeline.AppendResult] // keys first used in this batch
-	versions map[string]int64                                       // stream versions before the batch
-	newKeys  []string                                               // subjects whose key this batch created
+	versions map[string]int64                                      // stream versions before the batch
+	newKeys  []string                                              // subjects whose key this batch created
 	erased   []string
 }
 
@@ -121,6 +215,8 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 
 	fail := func(err error) {
 		w.conn.ExecContext(ctx, `ROLLBACK`)
+		w.events.reset()
+		w.idem.reset()
 		w.head = startHead
 		for s, v := range p.versions {
 			w.versions[s] = v
@@ -157,6 +253,12 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 			return
 		}
 	}
+	for _, r := range []*rows{&w.events, &w.idem} {
+		if err := r.flush(ctx, w.conn); err != nil {
+			fail(fmt.Errorf("insert rows: %w", err))
+			return
+		}
+	}
 	w.db.keyMu.Lock() // erasures become visible to readers together with the commit
 	_, err := w.conn.ExecContext(ctx, `COMMIT`)
 	if err == nil {
@@ -169,9 +271,7 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 		fail(err)
 		return
 	}
-	if w.head > startHead {
-		w.db.published(w.head)
-	}
+	w.db.committed.Store(w.head)
 	if len(w.versions) > 1_000_000 { // bound memory; misses fall back to the index
 		clear(w.versions)
 	}
@@ -185,9 +285,8 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 // returns nil. Errors returned fail the whole batch.
 func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.AppendResult], now time.Time, p *pending) (int, error) {
 	req := o.Req.append
-	var fp []byte
+	fp := o.Req.prep.fingerprint
 	if req.IdempotencyKey != "" {
-		fp = req.Fingerprint()
 		res, found, err := w.replay(ctx, req.IdempotencyKey, p)
 		if err != nil {
 			return 0, err
@@ -223,10 +322,7 @@ func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.Appe
 		e := &req.Events[i]
 		version++
 		w.head++
-		id, err := lifeline.NewID(now, w.db.opts.Rand)
-		if err != nil {
-			return 0, err
-		}
+		id := o.Req.prep.ids[i]
 		occurred := rec
 		if !e.OccurredAt.IsZero() {
 			occurred = e.OccurredAt.UnixNano()
@@ -239,23 +335,22 @@ func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.Appe
 			if err != nil {
 				return 0, err
 			}
-			if data, err = w.db.keys.Seal(key, id, data); err != nil {
+			// Sealed in advance with the current key: keep it. A key erased
+			// or replaced since then is not current, so seal again.
+			if key == o.Req.prep.sealedWith[i] {
+				data = o.Req.prep.sealed[i]
+			} else if data, err = w.db.keys.Seal(key, id, data); err != nil {
 				return 0, err
 			}
 		}
 		m := e.Metadata
-		if _, err := w.stmts.insert.ExecContext(ctx, w.head, id, req.Stream, version, e.Type, occurred, rec, subject, data,
-			nullable(m.Actor), nullable(m.Channel), nullable(m.CorrelationID), nullable(m.CausationID)); err != nil {
-			return 0, fmt.Errorf("insert event: %w", err)
-		}
+		w.events.add(w.head, id, req.Stream, version, e.Type, occurred, rec, subject, data,
+			nullable(m.Actor), nullable(m.Channel), nullable(m.CorrelationID), nullable(m.CausationID))
 	}
 	w.versions[req.Stream] = version
 	res.LastVersion, res.LastPosition = version, w.head
 	if req.IdempotencyKey != "" {
-		if _, err := w.stmts.idemPut.ExecContext(ctx, req.IdempotencyKey, fp, res.Stream, res.FirstVersion, res.LastVersion,
-			res.FirstPosition, res.LastPosition, rec); err != nil {
-			return 0, fmt.Errorf("record idempotency key: %w", err)
-		}
+		w.idem.add(req.IdempotencyKey, fp, res.Stream, res.FirstVersion, res.LastVersion, res.FirstPosition, res.LastPosition, rec)
 		p.idem[req.IdempotencyKey] = o
 	}
 	o.Res = res
@@ -265,7 +360,7 @@ func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.Appe
 // replay returns the stored result and fingerprint for key, if it was used.
 func (w *writer) replay(ctx context.Context, key string, p *pending) (lifeline.AppendResult, []byte, error) {
 	if first, ok := p.idem[key]; ok { // used earlier in this same batch
-		return first.Res, first.Req.append.Fingerprint(), nil
+		return first.Res, first.Req.prep.fingerprint, nil
 	}
 	var res lifeline.AppendResult
 	var fp []byte

@@ -27,9 +27,11 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 	if !q.AsAt.IsZero() {
 		asAt = q.AsAt.UnixNano()
 	}
+	// Committed but not yet durable events stay hidden: a reader must never
+	// act on an event that a crash could take back.
 	return db.query(ctx, `SELECT `+eventColumns+` FROM events
-		WHERE stream = ? AND version >= ? AND recorded_at <= ? ORDER BY version LIMIT ?`,
-		stream, q.FromVersion, asAt, limit)
+		WHERE stream = ? AND version >= ? AND recorded_at <= ? AND position <= ? ORDER BY version LIMIT ?`,
+		stream, q.FromVersion, asAt, db.head.Load(), limit)
 }
 
 // ReadAll returns events after a position; see lifeline.EventLog.
@@ -38,7 +40,8 @@ func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.E
 	if err != nil {
 		return nil, err
 	}
-	return db.query(ctx, `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`, after, limit)
+	return db.query(ctx, `SELECT `+eventColumns+` FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ?`,
+		after, db.head.Load(), limit)
 }
 
 func readLimit(n int) (int, error) {

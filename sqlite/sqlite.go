@@ -2,10 +2,19 @@
 // one SQLite database file, through the pure Go driver modernc.org/sqlite.
 //
 // SQLite allows one writer at a time, so the store has exactly one: a
-// goroutine that takes every append waiting, commits them in one transaction
-// and one fsync (WAL, synchronous=FULL), and answers each caller only after
-// the commit. Readers use a pool of their own connections and never wait for
-// the writer. A lock file keeps a second process off the same directory.
+// goroutine that takes every append waiting and commits them in one
+// transaction. Durability is a stage of its own: a second goroutine
+// fdatasyncs the write-ahead log and only then answers the callers and lets
+// readers see their events. That is what synchronous=FULL would do inside
+// the commit; done outside it, the writer commits the next batch while the
+// disk syncs, and one fsync covers every batch committed before it began.
+// SQLite itself runs with synchronous=NORMAL, which in WAL mode still syncs
+// the log before each checkpoint and the database after it, so a checkpoint
+// can never lose a commit.
+//
+// Readers use a pool of their own connections and never wait for the
+// writer; they see only events up to the durable head. A lock file keeps a
+// second process off the same directory.
 package sqlite
 
 import (
@@ -45,8 +54,10 @@ type Options struct {
 	Now       func() time.Time // default time.Now
 	Rand      io.Reader        // default crypto/rand.Reader
 	Logger    *slog.Logger
-	// OnCommit, if set, is called after each group commit: for metrics.
+	// OnCommit, if set, is called after each group commit (before its
+	// fsync) and OnSync after each fsync: for metrics.
 	OnCommit func(requests, events int, took time.Duration)
+	OnSync   func(took time.Duration)
 }
 
 // DB is the SQLite store. It implements lifeline.EventLog and
@@ -65,11 +76,17 @@ type DB struct {
 	// found a key caches it only if no erasure ran in between.
 	keyMu sync.RWMutex
 
-	head    atomic.Int64 // last committed position
-	wakeMu  sync.Mutex
-	wake    chan struct{} // closed and replaced after each commit
-	closeMu sync.Mutex
-	closed  bool
+	committed atomic.Int64 // last committed position, durable or not
+	head      atomic.Int64 // last durable position: what readers may see
+	wal       *os.File     // the write-ahead log, for fdatasync
+
+	stopCheckpoints chan struct{}
+	checkpoints     sync.WaitGroup
+	broken          atomic.Pointer[error]
+	wakeMu          sync.Mutex
+	wake            chan struct{} // closed and replaced after each commit
+	closeMu         sync.Mutex
+	closed          bool
 }
 
 // Open opens (creating if need be) the store in dir, runs migrations and
@@ -104,10 +121,13 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 }
 
 func (db *DB) open(ctx context.Context) error {
-	// synchronous=FULL: a commit returns only once the WAL is fsynced.
+	// synchronous=NORMAL: commits are made durable by db.sync (see above).
 	// secure_delete: deleted content (an erased key) is overwritten with zeros.
-	dsn := "file:" + db.path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_txlock=immediate"
+	// wal_autocheckpoint=0: checkpoints run in the background (checkpointer),
+	// not inside a commit that callers are waiting for.
+	dsn := "file:" + db.path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=wal_autocheckpoint(0)" +
+		"&_pragma=cache_size(-65536)&_txlock=immediate"
 	var err error
 	if db.write, err = sql.Open("sqlite", dsn); err != nil {
 		return err
@@ -134,8 +154,59 @@ func (db *DB) open(ctx context.Context) error {
 	if db.writer, err = newWriter(ctx, db); err != nil {
 		return err
 	}
+	if db.wal, err = os.OpenFile(db.path+"-wal", os.O_RDWR, 0); err != nil {
+		return fmt.Errorf("open write-ahead log: %w", err)
+	}
+	db.committed.Store(db.writer.head)
 	db.head.Store(db.writer.head)
-	db.queue = groupcommit.New(1024, db.writer.commit)
+	db.queue = groupcommit.New(1024, db.writer.commit, db.sync)
+	db.stopCheckpoints = make(chan struct{})
+	db.checkpoints.Add(1)
+	go db.checkpointer()
+	return nil
+}
+
+// checkpointer copies the write-ahead log into the database file every
+// second, on its own connection, so the log stays short without a commit
+// ever waiting for it. PASSIVE never blocks the writer; SQLite starts the
+// log again from its beginning once a checkpoint has copied all of it.
+func (db *DB) checkpointer() {
+	defer db.checkpoints.Done()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stopCheckpoints:
+			return
+		case <-t.C:
+		}
+		if _, err := db.write.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			db.opts.Logger.Warn("sqlite: checkpoint", "err", err)
+		}
+	}
+}
+
+// sync makes every committed batch durable, then lets readers see it. After
+// a failed fsync the state of the file is unknown, so the store stops taking
+// writes rather than guess (the lesson of PostgreSQL's "fsyncgate").
+func (db *DB) sync() error {
+	if err := db.broken.Load(); err != nil {
+		return *err
+	}
+	began := time.Now()
+	committed := db.committed.Load()
+	if err := db.wal.Sync(); err != nil {
+		db.opts.Logger.Error("sqlite: fsync of the write-ahead log failed; refusing further writes", "err", err)
+		var stop error = lifeline.Errorf(lifeline.EUNAVAILABLE, "the store could not write to disk and has stopped taking writes; an operator must restart it")
+		db.broken.Store(&stop)
+		return stop
+	}
+	if f := db.opts.OnSync; f != nil {
+		f(time.Since(began))
+	}
+	if committed > db.head.Load() {
+		db.published(committed)
+	}
 	return nil
 }
 
@@ -149,12 +220,17 @@ func (db *DB) Close() error {
 	db.closed = true
 	if db.queue != nil {
 		db.queue.Close()
+		close(db.stopCheckpoints)
+		db.checkpoints.Wait()
 	}
 	return db.closeHandles()
 }
 
 func (db *DB) closeHandles() error {
 	var errs []error
+	if db.wal != nil {
+		errs = append(errs, db.wal.Close())
+	}
 	if db.writer != nil {
 		errs = append(errs, db.writer.close())
 	}
@@ -203,12 +279,12 @@ func (db *DB) published(position int64) {
 	db.wakeMu.Unlock()
 }
 
-// Head returns the last committed position.
+// Head returns the last durable position.
 func (db *DB) Head(ctx context.Context) (int64, error) {
 	return db.head.Load(), nil
 }
 
-// WaitForAppend returns once an event past after is committed.
+// WaitForAppend returns once an event past after is durable.
 func (db *DB) WaitForAppend(ctx context.Context, after int64) error {
 	for {
 		db.wakeMu.Lock()

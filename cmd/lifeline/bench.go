@@ -51,12 +51,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	var batches, batchEvents atomic.Int64
+	var batches, batchEvents, commitNanos, syncs, syncNanos atomic.Int64
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, err := openStore(ctx, storeConfig{dataDir: dir, database: *database, logger: logger,
 		onCommit: func(requests, events int, took time.Duration) {
 			batches.Add(1)
 			batchEvents.Add(int64(events))
+			commitNanos.Add(int64(took))
+		},
+		onSync: func(took time.Duration) {
+			syncs.Add(1)
+			syncNanos.Add(int64(took))
 		}})
 	if err != nil {
 		return err
@@ -105,7 +110,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		pprof.StartCPUProfile(f)
 	}
 	measuring.Store(true)
-	b0, e0 := batches.Load(), batchEvents.Load()
+	b0, e0, c0, s0, sn0 := batches.Load(), batchEvents.Load(), commitNanos.Load(), syncs.Load(), syncNanos.Load()
 	began := time.Now()
 	select {
 	case <-time.After(*duration):
@@ -116,7 +121,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		pprof.StopCPUProfile()
 	}
 	elapsed := time.Since(began)
-	b1, e1 := batches.Load(), batchEvents.Load()
+	b1, e1, c1, s1, sn1 := batches.Load(), batchEvents.Load(), commitNanos.Load(), syncs.Load(), syncNanos.Load()
 	cancel()
 	wg.Wait()
 
@@ -135,7 +140,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "throughput:   %.0f durable appends/s\n", float64(len(all))/elapsed.Seconds())
 	fmt.Fprintf(stdout, "latency:      p50 %v  p99 %v  max %v\n", pct(all, 50), pct(all, 99), all[len(all)-1])
 	if n := b1 - b0; n > 0 {
-		fmt.Fprintf(stdout, "commits:      %d (%.0f/s), %.1f events per commit\n", n, float64(n)/elapsed.Seconds(), float64(e1-e0)/float64(n))
+		fmt.Fprintf(stdout, "commits:      %d (%.0f/s), %.1f events and %v each\n", n, float64(n)/elapsed.Seconds(),
+			float64(e1-e0)/float64(n), (time.Duration(c1-c0) / time.Duration(n)).Round(time.Microsecond))
+	}
+	if n := s1 - s0; n > 0 {
+		fmt.Fprintf(stdout, "fsyncs:       %d (%.0f/s), %v each\n", n, float64(n)/elapsed.Seconds(), (time.Duration(sn1-sn0) / time.Duration(n)).Round(time.Microsecond))
 	}
 	return nil
 }

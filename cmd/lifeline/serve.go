@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	slog.SetDefault(logger)
 
 	m := metrics.New()
-	st, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger, onCommit: m.ObserveCommit})
+	st, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger, onCommit: m.ObserveCommit, onSync: m.ObserveSync})
 	if err != nil {
 		return err
 	}

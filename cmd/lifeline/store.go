@@ -29,6 +29,7 @@ type storeConfig struct {
 	database string // postgres:// URL; empty for the embedded store
 	logger   *slog.Logger
 	onCommit func(requests, events int, took time.Duration)
+	onSync   func(took time.Duration)
 }
 
 // openStore opens PostgreSQL when a postgres:// URL is given, otherwise the
@@ -43,7 +44,7 @@ func openStore(ctx context.Context, c storeConfig) (store, error) {
 	}
 	switch {
 	case c.database == "":
-		return sqlite.Open(ctx, c.dataDir, sqlite.Options{MasterKey: key, Logger: c.logger, OnCommit: c.onCommit})
+		return sqlite.Open(ctx, c.dataDir, sqlite.Options{MasterKey: key, Logger: c.logger, OnCommit: c.onCommit, OnSync: c.onSync})
 	case strings.HasPrefix(c.database, "postgres://"), strings.HasPrefix(c.database, "postgresql://"):
 		if os.Getenv("LIFELINE_MASTER_KEY") == "" {
 			c.logger.Warn("LIFELINE_MASTER_KEY is not set: using the key file in the data directory; every instance on this database must share it")
