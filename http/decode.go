@@ -17,11 +17,8 @@ import (
 // decodeJSON reads r's body into v strictly: JSON media type, size limit,
 // no unknown fields, nothing after the value. Errors say what to fix.
 func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return lifeline.Errorf(lifeline.EUNSUPPORTED, "Content-Type %q is not supported: send application/json", ct)
-		}
+	if err := checkJSON(r); err != nil {
+		return err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
@@ -31,6 +28,17 @@ func decodeJSON(r *http.Request, v any) error {
 		return lifeline.Errorf(lifeline.ETOOLARGE, "request body is over %d bytes: send fewer events per request", MaxBodyBytes)
 	}
 	return unmarshalStrict(body, v)
+}
+
+// checkJSON refuses a body declared as anything but JSON.
+func checkJSON(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return lifeline.Errorf(lifeline.EUNSUPPORTED, "Content-Type %q is not supported: send application/json", ct)
+		}
+	}
+	return nil
 }
 
 // unmarshalStrict decodes one JSON value with no unknown fields.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/rules"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -20,6 +21,7 @@ const MaxBodyBytes = 1 << 20
 // Server holds what the handlers need. Set the fields, then call Handler.
 type Server struct {
 	Log     lifeline.EventLog
+	Rules   *rules.Engine
 	Ready   func(ctx context.Context) error // reports whether the store is reachable
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
@@ -41,6 +43,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/streams/{stream}/events", s.appendEvents, true},
 		{"GET", "/v1/streams/{stream}", s.readStream, true},
 		{"GET", "/v1/events", s.readAll, true},
+		{"POST", "/v1/calculate", s.calculate, true},
 	}
 }
 

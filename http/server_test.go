@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/sqlite"
 )
 
@@ -20,7 +21,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	s := &Server{Log: db, Ready: db.Ping, Metrics: metrics.New()}
+	s := &Server{Log: db, Rules: rules.NewEngine(nil), Ready: db.Ping, Metrics: metrics.New()}
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	return ts
@@ -209,5 +210,24 @@ func TestCrossOriginWriteIsRefused(t *testing.T) {
 		map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}})
 	if res.StatusCode != 403 || body["code"] != "forbidden" {
 		t.Errorf("cross-origin POST: %d %v, want 403 forbidden", res.StatusCode, body)
+	}
+}
+
+func TestCalculate(t *testing.T) {
+	ts := newTestServer(t)
+	// A single claimant over 25 in June 2025, no other income: the 2025/26
+	// standard allowance of £400.14 is the award.
+	res, body := do(t, ts, call{"POST", "/v1/calculate",
+		`{"period":"2025-06","household":{"country":"england","adults":[{"id":"a1","date_of_birth":"1990-01-01"}]}}`, nil})
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d: %v", res.StatusCode, body)
+	}
+	uc := body["benefits"].(map[string]any)["universal_credit"].(map[string]any)
+	if uc["amount"] != "400.14" || uc["eligible"] != true {
+		t.Errorf("universal credit = %v, want 400.14", uc)
+	}
+	res, body = do(t, ts, call{"POST", "/v1/calculate", `{"period":"2025-06","household":{"adults":[{"id":"a1","date_of_birth":"1990-02-30"}]}}`, nil})
+	if res.StatusCode != 400 || body["field"] != "household.adults[0].date_of_birth" {
+		t.Errorf("impossible date: %d %v", res.StatusCode, body)
 	}
 }

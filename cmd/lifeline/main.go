@@ -8,11 +8,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/lifeline-gov/lifeline"
 )
 
 const usage = `Usage: lifeline <command> [flags]
@@ -31,7 +35,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "lifeline:", err)
+		fmt.Fprintln(os.Stderr, "lifeline:", describe(err))
 		os.Exit(exitCode(err))
 	}
 }
@@ -63,6 +67,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // errUsage reports bad command-line use; the usage text has been printed.
 var errUsage = fmt.Errorf("see usage above")
+
+// describe words err for a person at a terminal: a domain error by its
+// message and field, anything else as it is.
+func describe(err error) string {
+	if e, ok := errors.AsType[*lifeline.Error](err); ok {
+		if e.Field != "" && !strings.Contains(e.Message, e.Field) {
+			return e.Field + ": " + e.Message
+		}
+		return e.Message
+	}
+	return err.Error()
+}
 
 func exitCode(err error) int {
 	if err == errUsage {

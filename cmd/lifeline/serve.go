@@ -16,6 +16,7 @@ import (
 	"github.com/lifeline-gov/lifeline"
 	lhttp "github.com/lifeline-gov/lifeline/http"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
 
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}()
 
 	srv := &http.Server{
-		Handler:           (&lhttp.Server{Log: st, Ready: st.Ping, Metrics: m, Logger: logger}).Handler(),
+		Handler:           (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
