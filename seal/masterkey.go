@@ -1,7 +1,9 @@
 package seal
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -48,3 +50,16 @@ func decodeKey(s, from string) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// KeyCheck returns a value that identifies master without revealing it. A
+// store keeps it on first start and compares it on every start after, so a
+// wrong master key is refused at once instead of failing every read.
+func KeyCheck(master []byte) []byte {
+	mac := hmac.New(sha256.New, master)
+	mac.Write([]byte("lifeline master key check v1"))
+	return mac.Sum(nil)[:16]
+}
+
+// ErrWrongMasterKey says a database was sealed under another master key.
+var ErrWrongMasterKey = errors.New("the master key does not match the one this database was created with: " +
+	"set LIFELINE_MASTER_KEY (or the data directory's master.key) to that key")

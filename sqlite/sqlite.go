@@ -18,6 +18,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -151,6 +152,9 @@ func (db *DB) open(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", db.path, err)
 	}
+	if err := db.checkMasterKey(ctx); err != nil {
+		return err
+	}
 	if db.writer, err = newWriter(ctx, db); err != nil {
 		return err
 	}
@@ -206,6 +210,23 @@ func (db *DB) sync() error {
 	}
 	if committed > db.head.Load() {
 		db.published(committed)
+	}
+	return nil
+}
+
+// checkMasterKey refuses to run under a master key other than the one the
+// database was first opened with.
+func (db *DB) checkMasterKey(ctx context.Context) error {
+	want := seal.KeyCheck(db.opts.MasterKey)
+	if _, err := db.write.ExecContext(ctx, `INSERT INTO master_key_check (id, value) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`, want); err != nil {
+		return fmt.Errorf("sqlite: record master key check: %w", err)
+	}
+	var got []byte
+	if err := db.write.QueryRowContext(ctx, `SELECT value FROM master_key_check WHERE id = 1`).Scan(&got); err != nil {
+		return fmt.Errorf("sqlite: read master key check: %w", err)
+	}
+	if !bytes.Equal(got, want) {
+		return fmt.Errorf("sqlite: %s: %w", db.path, seal.ErrWrongMasterKey)
 	}
 	return nil
 }

@@ -45,6 +45,14 @@ func (d *database) Files(t *testing.T) []string { return d.store.Files() }
 // MultiInstance is false: a lock file keeps a second process off the directory.
 func (d *database) MultiInstance() bool { return false }
 
+func (d *database) OpenWithKey(t *testing.T, key []byte) error {
+	db, err := sqlite.Open(context.Background(), d.dir, sqlite.Options{MasterKey: key})
+	if err == nil {
+		db.Close()
+	}
+	return err
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, backend{})
 }

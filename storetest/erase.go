@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/lifeline-gov/lifeline"
@@ -88,5 +89,23 @@ func testErasure(t *testing.T, b Backend) {
 	es, err := s.ReadStream(ctx(t), "person-a", lifeline.StreamQuery{FromVersion: 4})
 	if err != nil || len(es) != 1 || es[0].Erased || !jsonEqual(es[0].Data, `{"text":"new"}`) {
 		t.Errorf("event after erasure = %+v, %v; want readable", es, err)
+	}
+}
+
+// testRefusesWrongMasterKey: a store started with another master key than
+// the one its data is sealed under must refuse to start, not fail every read.
+func testRefusesWrongMasterKey(t *testing.T, b Backend) {
+	db := b.New(t, Config{})
+	mustAppend(t, db.Store(), lifeline.AppendRequest{Stream: "s", Expected: lifeline.ExpectAny, Events: []lifeline.NewEvent{
+		{Type: "note", Subject: "person-a", Data: []byte(`{}`)},
+	}})
+	db.Store().Close()
+	err := db.OpenWithKey(t, []byte("another master key, not the same"))
+	if err == nil || !strings.Contains(err.Error(), "master key") {
+		t.Fatalf("opening under another master key: %v; want an error about the master key", err)
+	}
+	s := db.Open(t, Config{})
+	if es, err := s.ReadStream(ctx(t), "s", lifeline.StreamQuery{}); err != nil || len(es) != 1 || es[0].Erased {
+		t.Errorf("with the right key again: %v, %v", es, err)
 	}
 }

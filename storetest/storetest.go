@@ -46,6 +46,9 @@ type Database interface {
 	Files(t *testing.T) []string
 	// MultiInstance reports whether several stores may be open at once.
 	MultiInstance() bool
+	// OpenWithKey tries to open a store on the database under another
+	// master key, closes it if it opened, and returns the error.
+	OpenWithKey(t *testing.T, masterKey []byte) error
 }
 
 // Run runs the whole suite against b.
@@ -67,6 +70,7 @@ func Run(t *testing.T, b Backend) {
 		{"ReadStreamAsAt", testReadStreamAsAt},
 		{"WaitForAppend", testWaitForAppend},
 		{"Erasure", testErasure},
+		{"RefusesWrongMasterKey", testRefusesWrongMasterKey},
 		{"Leases", testLeases},
 		{"Subscription", testSubscription},
 		{"SubscriptionResumesAfterRestart", testSubscriptionResume},
