@@ -52,6 +52,26 @@ const (
 	ExpectNoStream Expected = 0  // the stream must not exist yet
 )
 
+// Check reports whether a stream at version may take an append that
+// expects e, with an ECONFLICT error that says what to do if not.
+func (e Expected) Check(stream string, version int64) error {
+	switch {
+	case e == ExpectAny || int64(e) == version:
+		return nil
+	case e == ExpectNoStream:
+		return FieldErrorf(ECONFLICT, "expected_version", "stream %s already exists (at version %d) but the append expected a new stream", stream, version)
+	case version == 0:
+		return FieldErrorf(ECONFLICT, "expected_version", "stream %s does not exist but the append expected version %d", stream, e)
+	}
+	return FieldErrorf(ECONFLICT, "expected_version", "stream %s is at version %d but the append expected version %d: read the stream again and retry", stream, version, e)
+}
+
+// ReusedKeyError is the error for an idempotency key already used for a
+// different request.
+func ReusedKeyError(key string) error {
+	return FieldErrorf(EIDEMPOTENCY, "idempotency_key", "idempotency key %q was already used for a different request: use a new key for a new request", truncate(key, 60))
+}
+
 // AppendRequest appends Events to Stream atomically: all or none.
 type AppendRequest struct {
 	Stream         string

@@ -283,7 +283,7 @@ func (db *DB) commitBatch(ctx context.Context, batch []*appendOp, out []outcome)
 				if bytes.Equal(s.fingerprint, op.Req.fingerprint) {
 					out[i] = outcome{kind: replayed, res: s.res}
 				} else {
-					out[i] = outcome{kind: refused, err: reusedKey(k)}
+					out[i] = outcome{kind: refused, err: lifeline.ReusedKeyError(k)}
 				}
 				continue
 			}
@@ -291,13 +291,13 @@ func (db *DB) commitBatch(ctx context.Context, batch []*appendOp, out []outcome)
 				if bytes.Equal(batch[j].Req.fingerprint, op.Req.fingerprint) {
 					out[i] = outcome{kind: echoed, of: j}
 				} else {
-					out[i] = outcome{kind: refused, err: reusedKey(k)}
+					out[i] = outcome{kind: refused, err: lifeline.ReusedKeyError(k)}
 				}
 				continue
 			}
 		}
 		version := versions[r.Stream]
-		if err := checkExpected(r.Stream, r.Expected, version); err != nil {
+		if err := r.Expected.Check(r.Stream, version); err != nil {
 			out[i] = outcome{kind: refused, err: err}
 			continue
 		}
@@ -450,24 +450,6 @@ func (db *DB) aead(id int64, subject string, wrapped []byte) (cipher.AEAD, error
 	}
 	db.keys.put(id, subject, a)
 	return a, nil
-}
-
-func checkExpected(stream string, want lifeline.Expected, version int64) error {
-	switch {
-	case want == lifeline.ExpectAny:
-		return nil
-	case want == lifeline.ExpectNoStream && version != 0:
-		return lifeline.Errorf(lifeline.ECONFLICT, "stream %q already exists (at version %d) but the append expected no stream", stream, version)
-	case want > 0 && version == 0:
-		return lifeline.Errorf(lifeline.ECONFLICT, "stream %q does not exist but the append expected version %d", stream, want)
-	case want > 0 && int64(want) != version:
-		return lifeline.Errorf(lifeline.ECONFLICT, "stream %q is at version %d but the append expected version %d: read the stream again and retry", stream, version, want)
-	}
-	return nil
-}
-
-func reusedKey(key string) error {
-	return lifeline.Errorf(lifeline.EIDEMPOTENCY, "idempotency key %q was already used for a different request: use a new key for a new request", key)
 }
 
 // parseUUID parses the canonical text form lifeline.NewID returns.

@@ -293,8 +293,7 @@ func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.Appe
 		}
 		if found != nil {
 			if !bytes.Equal(found, fp) {
-				o.Err = lifeline.FieldErrorf(lifeline.EIDEMPOTENCY, "idempotency_key",
-					"idempotency key %q was already used for a different request: use a new key for a new request", req.IdempotencyKey)
+				o.Err = lifeline.ReusedKeyError(req.IdempotencyKey)
 				return 0, nil
 			}
 			res.Replayed = true
@@ -307,9 +306,8 @@ func (w *writer) append(ctx context.Context, o *groupcommit.Op[op, lifeline.Appe
 	if err != nil {
 		return 0, err
 	}
-	if req.Expected != lifeline.ExpectAny && int64(req.Expected) != version {
-		o.Err = lifeline.FieldErrorf(lifeline.ECONFLICT, "expected_version",
-			"stream %s is at version %d, not %d: read it again and retry", req.Stream, version, req.Expected)
+	if err := req.Expected.Check(req.Stream, version); err != nil {
+		o.Err = err
 		return 0, nil
 	}
 	if _, ok := p.versions[req.Stream]; !ok {

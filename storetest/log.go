@@ -99,6 +99,9 @@ func testExpectedVersion(t *testing.T, b Backend) {
 				Events: []lifeline.NewEvent{event("b", `{}`), event("b", `{}`)}})
 			if tt.wantErr != "" {
 				wantCode(t, err, tt.wantErr)
+				if f := lifeline.ErrorField(err); f != "expected_version" {
+					t.Errorf("conflict names field %q, want expected_version", f)
+				}
 				if h := head(t, s); h != before {
 					t.Errorf("a conflicting append moved the head from %d to %d", before, h)
 				}
@@ -165,6 +168,9 @@ func testIdempotency(t *testing.T, b Backend) {
 	other.Events = []lifeline.NewEvent{event("a", `{"x":2}`)}
 	_, err := s.Append(ctx(t), other)
 	wantCode(t, err, lifeline.EIDEMPOTENCY)
+	if f := lifeline.ErrorField(err); f != "idempotency_key" {
+		t.Errorf("reused key names field %q, want idempotency_key", f)
+	}
 	if h := head(t, s); h != 1 {
 		t.Errorf("head = %d after a reused key, want 1", h)
 	}

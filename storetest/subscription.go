@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func (c *collector) waitFor(t *testing.T, n int) {
 }
 
 func runner(name, holder string, s Store, c *collector) *subscription.Runner {
-	return &subscription.Runner{Name: name, Holder: holder, Log: s, Store: s, Handle: c.handle,
+	return &subscription.Runner{Name: name, Holder: holder, Log: s, Store: s, Handle: c.handle, Logger: slog.New(slog.DiscardHandler),
 		LeaseTTL: 600 * time.Millisecond, BatchSize: 7, RetryWait: 10 * time.Millisecond}
 }
 

@@ -131,7 +131,12 @@ func (r *Runner) consume(ctx context.Context) error {
 			done = e.Position
 		}
 		if done > pos {
-			if err := r.Store.SaveCheckpoint(ctx, r.Name, r.Holder, done); err != nil {
+			// Saved even when ctx has just ended: a clean stop keeps its
+			// progress, so the next instance does not redo this batch.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err := r.Store.SaveCheckpoint(sctx, r.Name, r.Holder, done)
+			cancel()
+			if err != nil {
 				return err
 			}
 			pos = done
