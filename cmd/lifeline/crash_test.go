@@ -27,8 +27,19 @@ func TestCrashLosesNothing(t *testing.T) {
 		t.Skip("builds and kills the real binary")
 	}
 	bin := buildBinary(t)
-	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "") })
-	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, freshPostgres(t)) })
+	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "", syscall.SIGKILL) })
+	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, freshPostgres(t), syscall.SIGKILL) })
+}
+
+// TestGracefulShutdown sends SIGTERM under the same load: the server must
+// drain what it accepted, flush the writer and exit 0, losing nothing.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and stops the real binary")
+	}
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) { crashTest(t, bin, "", syscall.SIGTERM) })
+	t.Run("postgres", func(t *testing.T) { crashTest(t, bin, freshPostgres(t), syscall.SIGTERM) })
 }
 
 func buildBinary(t *testing.T) string {
@@ -107,7 +118,7 @@ func startServer(t *testing.T, bin, dataDir, database string) *server {
 
 type ack struct{ first, last int64 }
 
-func crashTest(t *testing.T, bin, database string) {
+func crashTest(t *testing.T, bin, database string, sig syscall.Signal) {
 	dataDir := t.TempDir()
 	srv := startServer(t, bin, dataDir, database)
 	const workers = 32
@@ -152,16 +163,24 @@ func crashTest(t *testing.T, bin, database string) {
 		})
 	}
 	time.Sleep(1500 * time.Millisecond)
-	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := srv.cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
-	srv.cmd.Wait()
+	exit := srv.cmd.Wait()
 	stop()
 	wg.Wait()
+	if sig == syscall.SIGTERM {
+		if exit != nil {
+			t.Fatalf("after SIGTERM the server exited with %v, want 0:\n%s", exit, srv.logs)
+		}
+		if !bytes.Contains(srv.logs.Bytes(), []byte(`"msg":"stopped"`)) {
+			t.Errorf("the server did not log a clean stop:\n%s", srv.logs)
+		}
+	}
 	if len(acked) < 100 {
 		t.Fatalf("only %d appends were acknowledged before the kill; the test needs load", len(acked))
 	}
-	t.Logf("%d requests sent, %d acknowledged before SIGKILL", len(sent), len(acked))
+	t.Logf("%d requests sent, %d acknowledged before %v", len(sent), len(acked), sig)
 
 	srv = startServer(t, bin, dataDir, database)
 	// Retry everything: unacknowledged requests may or may not have landed;
