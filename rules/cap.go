@@ -62,7 +62,7 @@ const (
 var capExceptionCite = [...]string{
 	capLCWRA: citeCapExempt + "(1)(a)", capPIP: citeCapExempt + "(1)(g)", capAA: citeCapExempt + "(1)(c)",
 	capCA: citeCapExempt, capPensionAge: citeCapExempt, capCarerElement: citeCapExempt,
-	capDisabledChild: citeCapExempt + "(1)(f)", capEarnings: citeCapEarnings,
+	capDisabledChild: citeCapExempt + "(1)(f)", capEarnings: citeCapEarnings + "; SI 2013/376 reg 6(1)",
 }
 
 // capException finds the first exception to the benefit cap that applies
@@ -91,8 +91,13 @@ func (r *Rates) capException(h *Household, f *facts, earnings Money, carer bool)
 		}
 	}
 	// Earnings exception: monthly earnings at least 16 hours a week at the
-	// National Living Wage, converted × 52 / 12; compared exactly.
-	if int64(earnings)*12 >= int64(r.cap.nlwHourly)*r.cap.hours*52 {
+	// National Living Wage, converted × 52 / 12. The conversion is a
+	// calculation under SI 2013/376, so reg 6(1) rounds it to the nearest
+	// penny (2024/25: 11.44 × 16 × 52 / 12 = 793.173… → 793.17), and
+	// earnings equal to the rounded figure meet the exception. (Comparing
+	// unrounded, as this code did before, refused the exception at exactly
+	// the 793.17 the explanation quoted as the threshold.)
+	if earnings >= r.capEarningsThreshold() {
 		return capEarnings
 	}
 	return noCapException
@@ -115,7 +120,14 @@ func (r *Rates) capExceptionText(k capExceptionKind) string {
 	case capDisabledChild:
 		return "a child gets a disability benefit"
 	case capEarnings:
-		return fmt.Sprintf("earnings are at least %d hours a week at the National Living Wage of %s an hour (%s a month, × 52 / 12)", r.cap.hours, r.cap.nlwHourly, mulDivRound(r.cap.nlwHourly*Money(r.cap.hours), 52, 12))
+		return fmt.Sprintf("earnings are at least %d hours a week at the National Living Wage of %s an hour (%s a month, × 52 / 12, rounded to the nearest penny)", r.cap.hours, r.cap.nlwHourly, r.capEarningsThreshold())
 	}
 	return ""
+}
+
+// capEarningsThreshold is the monthly earnings that meet the benefit cap's
+// earnings exception: the National Living Wage for 16 hours a week, × 52 / 12,
+// rounded to the nearest penny (SI 2013/376 regs 6(1) and 82(1)(a)).
+func (r *Rates) capEarningsThreshold() Money {
+	return mulDivRound(r.cap.nlwHourly*Money(r.cap.hours), 52, 12)
 }

@@ -312,7 +312,7 @@ func (r *Rates) ucChildren(h *Household, f *facts, b *UCBreakdown, ex *explainer
 		}
 	}
 	if ex != nil && !r.uc.twoChildLimit && k > 2 {
-		ex.add(UniversalCredit, "The two-child limit no longer applies: a child element is included for every child.", "Two-child limit abolished from April 2026 (Budget, 26 November 2025)")
+		ex.add(UniversalCredit, "The two-child limit no longer applies: a child element is included for every child.", "Universal Credit (Removal of Two Child Limit) Act 2026 (assessment periods starting on or after 6 April 2026)")
 	}
 }
 
