@@ -105,6 +105,14 @@ const (
 	DefaultReadLimit   = 1000
 	MaxReadLimit       = 10000
 	MaxIdempotencyKey  = 200
+	MaxMetadataBytes   = 200 // each metadata field: ids and names, not documents
+)
+
+// The range of occurred_at a store keeps exactly (SQLite keeps Unix
+// nanoseconds, which cover 1677 to 2262).
+var (
+	MinOccurredAt = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxOccurredAt = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // EventLog is the durable, ordered log of everything that happens.
@@ -140,6 +148,18 @@ type SubscriptionStore interface {
 	// ECONFLICT when holder no longer holds the lease, so a stale instance
 	// cannot move a checkpoint it lost.
 	SaveCheckpoint(ctx context.Context, name, holder string, position int64) error
+}
+
+// ReadLimit returns the number of events a read of limit n returns: the
+// default for 0, n itself from 1 to MaxReadLimit, an error otherwise.
+func ReadLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return DefaultReadLimit, nil
+	case n < 0 || n > MaxReadLimit:
+		return 0, FieldErrorf(EINVALID, "limit", "limit %d is out of range: use 1 to %d", n, MaxReadLimit)
+	}
+	return n, nil
 }
 
 var streamName = regexp.MustCompile(`^[a-z0-9][a-z0-9._:-]{0,199}$`)
@@ -186,6 +206,17 @@ func (e *NewEvent) validate(i int) error {
 	}
 	if e.Subject != "" && !streamName.MatchString(e.Subject) {
 		return FieldErrorf(EINVALID, field("subject"), "subject %q is not valid: use the person's identifier (lower-case letters, digits, '.', '_', ':' or '-')", truncate(e.Subject, 60))
+	}
+	if !e.OccurredAt.IsZero() && (e.OccurredAt.Before(MinOccurredAt) || !e.OccurredAt.Before(MaxOccurredAt)) {
+		return FieldErrorf(EINVALID, field("occurred_at"), "occurred_at %s is out of range: use a time from %d to %d", e.OccurredAt.UTC().Format(time.RFC3339), MinOccurredAt.Year(), MaxOccurredAt.Year()-1)
+	}
+	for _, m := range []struct{ name, value string }{
+		{"actor", e.Metadata.Actor}, {"channel", e.Metadata.Channel},
+		{"correlation_id", e.Metadata.CorrelationID}, {"causation_id", e.Metadata.CausationID},
+	} {
+		if len(m.value) > MaxMetadataBytes {
+			return FieldErrorf(EINVALID, field("metadata."+m.name), "metadata %s is %d bytes; the limit is %d", m.name, len(m.value), MaxMetadataBytes)
+		}
 	}
 	if len(e.Data) == 0 {
 		e.Data = json.RawMessage("{}")

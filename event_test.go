@@ -33,6 +33,9 @@ func TestValidateAppendRequest(t *testing.T) {
 		{"type with a space", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{ok, {Type: "bad type"}}}, lifeline.EINVALID, "events[1].type"},
 		{"bad subject", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{{Type: "a", Subject: "Ada Lovelace"}}}, lifeline.EINVALID, "events[0].subject"},
 		{"data not JSON", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{{Type: "a", Data: json.RawMessage(`{`)}}}, lifeline.EINVALID, "events[0].data"},
+		{"occurred_at out of range", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{{Type: "a", OccurredAt: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}}}, lifeline.EINVALID, "events[0].occurred_at"},
+		{"correlation id too long", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{{Type: "a", Metadata: lifeline.Metadata{CorrelationID: strings.Repeat("c", lifeline.MaxMetadataBytes+1)}}}}, lifeline.EINVALID, "events[0].metadata.correlation_id"},
+		{"actor too long", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{ok, {Type: "a", Metadata: lifeline.Metadata{Actor: strings.Repeat("a", lifeline.MaxMetadataBytes+1)}}}}, lifeline.EINVALID, "events[1].metadata.actor"},
 		{"data too large", lifeline.AppendRequest{Stream: "s", Events: []lifeline.NewEvent{{Type: "a", Data: json.RawMessage(`"` + strings.Repeat("x", lifeline.MaxEventDataBytes) + `"`)}}}, lifeline.ETOOLARGE, "events[0].data"},
 	}
 	for _, tt := range tests {

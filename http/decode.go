@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -70,7 +71,7 @@ func jsonError(err error) error {
 	case errors.As(err, &syntax):
 		return lifeline.Errorf(lifeline.EINVALID, "request body is not valid JSON at byte %d: %v", syntax.Offset, syntax)
 	case errors.As(err, &typ):
-		return lifeline.FieldErrorf(lifeline.EINVALID, typ.Field, "field %q must be %s, not JSON %s", typ.Field, typ.Type, typ.Value)
+		return lifeline.FieldErrorf(lifeline.EINVALID, typ.Field, "field %q must be %s, not JSON %s", typ.Field, jsonKind(typ.Type), typ.Value)
 	case errors.As(err, &tim):
 		return lifeline.Errorf(lifeline.EINVALID, "a time is not valid: %q; use RFC 3339, e.g. 2026-04-06T09:00:00Z", tim.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -78,6 +79,32 @@ func jsonError(err error) error {
 		return lifeline.FieldErrorf(lifeline.EINVALID, field, "unknown field %q: see /v1/openapi.json for the fields this endpoint takes", field)
 	}
 	return lifeline.Errorf(lifeline.EINVALID, "request body could not be read as JSON: %v", err)
+}
+
+// jsonKind names the JSON a Go type is decoded from, so that errors speak
+// JSON rather than naming the server's Go types.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "another type"
 }
 
 // appendBody is the body of POST /v1/streams/{stream}/events.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/metrics"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/sqlite"
@@ -114,6 +115,9 @@ func TestAPI(t *testing.T) {
 		{name: "not JSON",
 			call:       call{"POST", "/v1/streams/person-1/events", `type=a`, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}},
 			wantStatus: 415, wantCode: "unsupported"},
+		{name: "oversized request id copied into every event",
+			call:       call{"POST", "/v1/streams/person-1/events", `{"events":[{"type":"a"},{"type":"b"}]}`, map[string]string{"X-Request-Id": strings.Repeat("r", 4000)}},
+			wantStatus: 400, wantCode: "invalid", wantField: "events[0].metadata.correlation_id"},
 		{name: "read the stream",
 			call:       call{"GET", "/v1/streams/person-1", "", nil},
 			wantStatus: 200,
@@ -229,5 +233,18 @@ func TestCalculate(t *testing.T) {
 	res, body = do(t, ts, call{"POST", "/v1/calculate", `{"period":"2025-06","household":{"adults":[{"id":"a1","date_of_birth":"1990-02-30"}]}}`, nil})
 	if res.StatusCode != 400 || body["field"] != "household.adults[0].date_of_birth" {
 		t.Errorf("impossible date: %d %v", res.StatusCode, body)
+	}
+}
+
+// TestDecodeErrorsSpeakJSON: a value of the wrong type is described in JSON
+// terms, not by the server's Go types.
+func TestDecodeErrorsSpeakJSON(t *testing.T) {
+	for _, body := range []string{`{"events":"x"}`, `{"events":[{"type":7}]}`, `{"events":[{"metadata":[]}]}`} {
+		r := httptest.NewRequest("POST", "/v1/streams/s/events", strings.NewReader(body))
+		r.SetPathValue("stream", "s")
+		_, err := decodeAppend(r)
+		if msg := lifeline.ErrorMessage(err); err == nil || strings.Contains(msg, "lifeline.") || strings.Contains(msg, "[]") {
+			t.Errorf("%s: %q", body, msg)
+		}
 	}
 }

@@ -370,7 +370,7 @@ func TestSubscriptionFailoverAcrossInstances(t *testing.T) {
 	u, _ := createDatabase(t)
 	ctx := testContext(t)
 	const instances = 3
-	const ttl = time.Second
+	const ttl = 3 * time.Second // generous: a holder starved of CPU for longer than the TTL rightly loses its lease
 	type delivery struct {
 		instance int
 		position int64

@@ -21,17 +21,23 @@ FROM events e LEFT JOIN subject_keys k ON k.subject = e.subject AND k.key_id = e
 
 // ReadStream returns a stream's events in version order.
 func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQuery) ([]lifeline.Event, error) {
+	if err := lifeline.ValidateStreamName(stream); err != nil {
+		return nil, err
+	}
+	limit, err := lifeline.ReadLimit(q.Limit)
+	if err != nil {
+		return nil, err
+	}
 	from := max(q.FromVersion, 1)
 	var rows pgx.Rows
-	var err error
 	if q.AsAt.IsZero() {
 		rows, err = db.pool.Query(ctx, selectEvents+`WHERE e.stream = $1 AND e.version >= $2
-			ORDER BY e.version LIMIT $3`, stream, from, readLimit(q.Limit))
+			ORDER BY e.version LIMIT $3`, stream, from, limit)
 	} else {
 		// recorded_at has microseconds, so comparing with AsAt truncated to
 		// microseconds (as pgx sends it) is exact.
 		rows, err = db.pool.Query(ctx, selectEvents+`WHERE e.stream = $1 AND e.version >= $2 AND e.recorded_at <= $4
-			ORDER BY e.version LIMIT $3`, stream, from, readLimit(q.Limit), q.AsAt)
+			ORDER BY e.version LIMIT $3`, stream, from, limit, q.AsAt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read stream %q: %w", stream, err)
@@ -47,8 +53,11 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 // statement sees one snapshot, and positions become visible in order (see
 // commitBatch), so the result never skips an event that could appear later.
 func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.Event, error) {
-	rows, err := db.pool.Query(ctx, selectEvents+`WHERE e.position > $1 ORDER BY e.position LIMIT $2`,
-		after, readLimit(limit))
+	limit, err := lifeline.ReadLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.pool.Query(ctx, selectEvents+`WHERE e.position > $1 ORDER BY e.position LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: read events after %d: %w", after, err)
 	}
@@ -57,16 +66,6 @@ func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.E
 		return nil, fmt.Errorf("postgres: read events after %d: %w", after, err)
 	}
 	return events, nil
-}
-
-func readLimit(n int) int {
-	switch {
-	case n <= 0:
-		return lifeline.DefaultReadLimit
-	case n > lifeline.MaxReadLimit:
-		return lifeline.MaxReadLimit
-	}
-	return n
 }
 
 // scanEvents reads rows of selectEvents and opens sealed payloads.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -21,26 +22,50 @@ func LoadMasterKey(env, path string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, KeySize)
-		rand.Read(key)
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("create master key file: %w", err)
-		}
-		if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("write master key file: %w", err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("sync master key file: %w", err)
-		}
-		return key, f.Close()
+		return createMasterKey(path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read master key file: %w", err)
 	}
 	return decodeKey(string(b), path)
+}
+
+// createMasterKey writes a new key so that a crash leaves either no key
+// file or a whole one: it is written and synced under a temporary name,
+// linked into place (which fails if another process got there first, whose
+// key then wins), and the directory is synced so the name survives a crash.
+func createMasterKey(path string) ([]byte, error) {
+	key := make([]byte, KeySize)
+	rand.Read(key)
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create master key file: %w", err)
+	}
+	defer os.Remove(tmp)
+	_, err = f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write master key file: %w", err)
+	}
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return LoadMasterKey("", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("install master key file: %w", err)
+	}
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		err = dir.Sync()
+		dir.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sync the master key's directory: %w", err)
+		}
+	}
+	return key, nil
 }
 
 func decodeKey(s, from string) ([]byte, error) {

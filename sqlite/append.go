@@ -87,8 +87,20 @@ func (db *DB) EraseSubject(ctx context.Context, subject string) error {
 	}
 	// The deleted row is zeroed in the database file (secure_delete), but the
 	// WAL still holds the page as it was until a checkpoint copies it back.
-	_, err = db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
+	// A checkpoint that readers keep from finishing reports busy rather than
+	// failing: the old page is then still in the log, so say so.
+	for attempt := 0; ; attempt++ {
+		var busy, logged, copied int64
+		if err := db.write.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &copied); err != nil {
+			return fmt.Errorf("sqlite: truncate the write-ahead log after erasing %s: %w", subject, err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if attempt == 2 || ctx.Err() != nil {
+			return lifeline.Errorf(lifeline.EUNAVAILABLE, "the key of %s is erased, but long-running reads kept an old copy from being purged from the write-ahead log: retry the erasure", subject)
+		}
+	}
 }
 
 // writer owns the write connection. Only the group-commit goroutine calls it.
@@ -202,7 +214,11 @@ type pending struct {
 	idem     map[string]*groupcommit.Op[op, lifeline.AppendResult] // keys first used in this batch
 	versions map[string]int64                                      // stream versions before the batch
 	newKeys  []string                                              // subjects whose key this batch created
-	erased   []string
+	erased   map[string]bool                                       // subjects whose key this batch deleted
+	// keys of subjects erased earlier in this batch: until the commit a
+	// reader may still find the old key and cache it again, so the cache
+	// cannot be trusted for them.
+	keys map[string]cipher.AEAD
 }
 
 // commit writes a batch in one transaction and one fsync.
@@ -211,7 +227,8 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 	ctx := context.Background() // a caller giving up must not abort the others' batch
 	now := w.db.opts.Now().UTC()
 	startHead := w.head
-	p := pending{idem: map[string]*groupcommit.Op[op, lifeline.AppendResult]{}, versions: map[string]int64{}}
+	p := pending{idem: map[string]*groupcommit.Op[op, lifeline.AppendResult]{}, versions: map[string]int64{},
+		erased: map[string]bool{}, keys: map[string]cipher.AEAD{}}
 
 	fail := func(err error) {
 		w.conn.ExecContext(ctx, `ROLLBACK`)
@@ -262,7 +279,7 @@ func (w *writer) commit(batch []*groupcommit.Op[op, lifeline.AppendResult]) {
 	w.db.keyMu.Lock() // erasures become visible to readers together with the commit
 	_, err := w.conn.ExecContext(ctx, `COMMIT`)
 	if err == nil {
-		for _, s := range p.erased {
+		for s := range p.erased {
 			w.db.keys.Forget(s)
 		}
 	}
@@ -388,13 +405,21 @@ func (w *writer) version(ctx context.Context, stream string) (int64, error) {
 
 // key returns subject's data key, creating it on first use.
 func (w *writer) key(ctx context.Context, subject string, p *pending) (cipher.AEAD, error) {
-	if k, ok := w.db.keys.Cached(subject); ok {
+	if p.erased[subject] {
+		if k, ok := p.keys[subject]; ok {
+			return k, nil
+		}
+	} else if k, ok := w.db.keys.Cached(subject); ok {
 		return k, nil
 	}
 	var wrapped []byte
 	err := w.stmts.keyGet.QueryRowContext(ctx, subject).Scan(&wrapped)
 	if err == nil {
-		return w.db.keys.Unwrap(subject, wrapped)
+		k, err := w.db.keys.Unwrap(subject, wrapped)
+		if err == nil && p.erased[subject] {
+			p.keys[subject] = k
+		}
+		return k, err
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("read key of %s: %w", subject, err)
@@ -407,6 +432,9 @@ func (w *writer) key(ctx context.Context, subject string, p *pending) (cipher.AE
 	if _, err := w.stmts.keyPut.ExecContext(ctx, subject, wrapped); err != nil {
 		return nil, fmt.Errorf("store key of %s: %w", subject, err)
 	}
+	if p.erased[subject] {
+		p.keys[subject] = k
+	}
 	return k, nil
 }
 
@@ -414,9 +442,11 @@ func (w *writer) erase(ctx context.Context, subject string, p *pending) error {
 	if _, err := w.stmts.keyDel.ExecContext(ctx, subject); err != nil {
 		return fmt.Errorf("erase key of %s: %w", subject, err)
 	}
-	// Until the commit, new appends in this batch must not reuse the old key.
+	// Until the commit, new appends in this batch must not reuse the old key
+	// (see pending.keys).
 	w.db.keys.Forget(subject)
-	p.erased = append(p.erased, subject)
+	p.erased[subject] = true
+	delete(p.keys, subject)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
@@ -19,13 +20,13 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 	if err := lifeline.ValidateStreamName(stream); err != nil {
 		return nil, err
 	}
-	limit, err := readLimit(q.Limit)
+	limit, err := lifeline.ReadLimit(q.Limit)
 	if err != nil {
 		return nil, err
 	}
-	asAt := int64(1<<63 - 1)
+	asAt := int64(math.MaxInt64)
 	if !q.AsAt.IsZero() {
-		asAt = q.AsAt.UnixNano()
+		asAt = unixNano(q.AsAt)
 	}
 	// Committed but not yet durable events stay hidden: a reader must never
 	// act on an event that a crash could take back.
@@ -36,7 +37,7 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 
 // ReadAll returns events after a position; see lifeline.EventLog.
 func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.Event, error) {
-	limit, err := readLimit(limit)
+	limit, err := lifeline.ReadLimit(limit)
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +45,16 @@ func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.E
 		after, db.head.Load(), limit)
 }
 
-func readLimit(n int) (int, error) {
+// unixNano is t in Unix nanoseconds, clamped to what an int64 holds: a time
+// before 1678 or after 2262 is before or after every recorded event.
+func unixNano(t time.Time) int64 {
 	switch {
-	case n == 0:
-		return lifeline.DefaultReadLimit, nil
-	case n < 0 || n > lifeline.MaxReadLimit:
-		return 0, lifeline.FieldErrorf(lifeline.EINVALID, "limit", "limit %d is out of range: use 1 to %d", n, lifeline.MaxReadLimit)
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return math.MinInt64
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
 	}
-	return n, nil
+	return t.UnixNano()
 }
 
 func (db *DB) query(ctx context.Context, query string, args ...any) ([]lifeline.Event, error) {
@@ -61,6 +64,7 @@ func (db *DB) query(ctx context.Context, query string, args ...any) ([]lifeline.
 	}
 	defer rows.Close()
 	var events []lifeline.Event
+	var sealed [][]byte // per event: its sealed data, opened once the rows are closed
 	for rows.Next() {
 		var e lifeline.Event
 		var occurred, recorded int64
@@ -76,12 +80,27 @@ func (db *DB) query(ctx context.Context, query string, args ...any) ([]lifeline.
 		e.Metadata = lifeline.Metadata{Actor: actor.String, Channel: channel.String, CorrelationID: correlation.String, CausationID: causation.String}
 		if e.Subject == "" {
 			e.Data = data
-		} else if err := db.unseal(ctx, &e, data); err != nil {
-			return nil, err
+			data = nil
 		}
 		events = append(events, e)
+		sealed = append(sealed, data)
 	}
-	return events, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read events: %w", err)
+	}
+	// Keys are looked up on another connection: release this one first, or
+	// reads that each hold a connection and wait for a second one could
+	// take the whole pool and wait for each other for ever.
+	rows.Close()
+	for i := range events {
+		if events[i].Subject == "" {
+			continue
+		}
+		if err := db.unseal(ctx, &events[i], sealed[i]); err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
 }
 
 // unseal opens a sealed payload, or marks the event erased if its subject's

@@ -161,6 +161,12 @@ func (db *DB) open(ctx context.Context) error {
 	if db.wal, err = os.OpenFile(db.path+"-wal", os.O_RDWR, 0); err != nil {
 		return fmt.Errorf("open write-ahead log: %w", err)
 	}
+	// After a crash of the process (not of the machine) the log may hold
+	// commits that were never synced: they are readable now, so make them
+	// durable before any reader may see them.
+	if err := db.wal.Sync(); err != nil {
+		return fmt.Errorf("sync write-ahead log: %w", err)
+	}
 	db.committed.Store(db.writer.head)
 	db.head.Store(db.writer.head)
 	db.queue = groupcommit.New(1024, db.writer.commit, db.sync)

@@ -415,3 +415,62 @@ func jsonEqual(got []byte, want string) bool {
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
 }
+
+// testTimesFarFromNow: an occurred_at the store cannot keep exactly is
+// refused, not stored as some other time, and as-at reads far in the past
+// or future mean what they say.
+func testTimesFarFromNow(t *testing.T, b Backend) {
+	s := b.New(t, Config{}).Store()
+	for _, at := range []time.Time{
+		time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		_, err := s.Append(ctx(t), lifeline.AppendRequest{Stream: "far", Expected: lifeline.ExpectAny, Events: []lifeline.NewEvent{
+			{Type: "a", OccurredAt: at, Data: []byte(`{}`)},
+		}})
+		if err == nil {
+			es, err := s.ReadStream(ctx(t), "far", lifeline.StreamQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := es[len(es)-1].OccurredAt; !got.Equal(at) {
+				t.Errorf("occurred_at %v was stored as %v", at, got)
+			}
+			continue
+		}
+		wantCode(t, err, lifeline.EINVALID)
+	}
+	mustAppend(t, s, lifeline.AppendRequest{Stream: "s", Expected: lifeline.ExpectAny, Events: []lifeline.NewEvent{event("a", `{}`)}})
+	for _, tt := range []struct {
+		asAt time.Time
+		want int
+	}{
+		{time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(1650, 1, 1, 0, 0, 0, 0, time.UTC), 0},
+		{time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+		{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), 1},
+	} {
+		got, err := s.ReadStream(ctx(t), "s", lifeline.StreamQuery{AsAt: tt.asAt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != tt.want {
+			t.Errorf("as at %v: %d events, want %d", tt.asAt, len(got), tt.want)
+		}
+	}
+}
+
+func testRejectsInvalidRead(t *testing.T, b Backend) {
+	s := b.New(t, Config{}).Store()
+	_, err := s.ReadStream(ctx(t), "Not A Stream", lifeline.StreamQuery{})
+	wantCode(t, err, lifeline.EINVALID)
+	for _, limit := range []int{-1, lifeline.MaxReadLimit + 1} {
+		_, err := s.ReadStream(ctx(t), "s", lifeline.StreamQuery{Limit: limit})
+		wantCode(t, err, lifeline.EINVALID)
+		_, err = s.ReadAll(ctx(t), 0, limit)
+		wantCode(t, err, lifeline.EINVALID)
+		if f := lifeline.ErrorField(err); f != "limit" {
+			t.Errorf("limit %d: field %q, want limit", limit, f)
+		}
+	}
+}

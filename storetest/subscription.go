@@ -108,7 +108,7 @@ func (c *collector) waitFor(t *testing.T, n int) {
 
 func runner(name, holder string, s Store, c *collector) *subscription.Runner {
 	return &subscription.Runner{Name: name, Holder: holder, Log: s, Store: s, Handle: c.handle, Logger: slog.New(slog.DiscardHandler),
-		LeaseTTL: 600 * time.Millisecond, BatchSize: 7, RetryWait: 10 * time.Millisecond}
+		LeaseTTL: 2 * time.Second, BatchSize: 7, RetryWait: 10 * time.Millisecond}
 }
 
 func start(t *testing.T, r *subscription.Runner) (stop func()) {

@@ -94,16 +94,26 @@ func (r *Runner) consume(ctx context.Context) error {
 		return err
 	}
 	renewed := time.Now()
+	// renew keeps the lease, also between the events of a batch: handlers
+	// that together take longer than the lease must not let another
+	// instance take over and process the same events at the same time.
+	renew := func() error {
+		if time.Since(renewed) <= r.LeaseTTL/3 {
+			return nil
+		}
+		held, err := r.Store.AcquireLease(ctx, r.Name, r.Holder, r.LeaseTTL)
+		if err != nil {
+			return err
+		}
+		if !held {
+			return fmt.Errorf("lease lost")
+		}
+		renewed = time.Now()
+		return nil
+	}
 	for {
-		if time.Since(renewed) > r.LeaseTTL/3 {
-			held, err := r.Store.AcquireLease(ctx, r.Name, r.Holder, r.LeaseTTL)
-			if err != nil {
-				return err
-			}
-			if !held {
-				return fmt.Errorf("lease lost")
-			}
-			renewed = time.Now()
+		if err := renew(); err != nil {
+			return err
 		}
 		events, err := r.Log.ReadAll(ctx, pos, r.BatchSize)
 		if err != nil {
@@ -125,6 +135,9 @@ func (r *Runner) consume(ctx context.Context) error {
 		done := pos
 		var herr error
 		for _, e := range events {
+			if herr = renew(); herr != nil {
+				break
+			}
 			if herr = r.Handle(ctx, e); herr != nil {
 				break
 			}

@@ -130,7 +130,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(all) == 0 {
 		return fmt.Errorf("no append succeeded (%d failed)", failed.Load())
 	}
-	store := "sqlite (synchronous=FULL)"
+	store := "sqlite (WAL fsynced before every acknowledgement)"
 	if *database != "" {
 		store = "postgres (synchronous_commit=on)"
 	}

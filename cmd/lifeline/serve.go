@@ -92,10 +92,22 @@ func subscriptions(st store, m *metrics.Metrics, logger *slog.Logger) []*subscri
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
 	counts := m.EventTypes()
+	// Callers choose event types, so the number of series is bounded: types
+	// beyond the first maxEventTypes seen are counted together as "other".
+	const maxEventTypes = 500
+	seen := map[string]bool{}
 	return []*subscription.Runner{{
 		Name: "metrics.event-types", Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
 		Handle: func(ctx context.Context, e lifeline.Event) error {
-			counts.WithLabelValues(e.Type).Inc()
+			typ := e.Type
+			if !seen[typ] {
+				if len(seen) >= maxEventTypes {
+					typ = "other"
+				} else {
+					seen[typ] = true
+				}
+			}
+			counts.WithLabelValues(typ).Inc()
 			return nil
 		},
 	}}
