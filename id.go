@@ -2,6 +2,7 @@ package lifeline
 
 import (
 	"encoding/hex"
+	"fmt"
 	"io"
 	"time"
 )
@@ -19,6 +20,11 @@ func NewID(now time.Time, r io.Reader) (string, error) {
 	}
 	u[6] = 0x70 | u[6]&0x0f // version 7
 	u[8] = 0x80 | u[8]&0x3f // variant 10
+	return FormatID(u), nil
+}
+
+// FormatID returns the canonical text form of a UUID, as NewID makes them.
+func FormatID(u [16]byte) string {
 	var s [36]byte
 	hex.Encode(s[0:8], u[0:4])
 	s[8] = '-'
@@ -29,5 +35,19 @@ func NewID(now time.Time, r io.Reader) (string, error) {
 	hex.Encode(s[19:23], u[8:10])
 	s[23] = '-'
 	hex.Encode(s[24:], u[10:])
-	return string(s[:]), nil
+	return string(s[:])
+}
+
+// ParseID parses the canonical text form of a UUID: stores that keep ids as
+// 16 bytes use it and FormatID to convert.
+func ParseID(s string) ([16]byte, error) {
+	var u [16]byte
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, fmt.Errorf("malformed id %q", truncate(s, 40))
+	}
+	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
+	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
+		return u, fmt.Errorf("malformed id %q: %w", truncate(s, 40), err)
+	}
+	return u, nil
 }

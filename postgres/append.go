@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/cipher"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -316,7 +315,7 @@ func (db *DB) commitBatch(ctx context.Context, batch []*appendOp, out []outcome)
 			if err != nil {
 				return 0, 0, fmt.Errorf("make an event id: %w", err)
 			}
-			uuid, err := parseUUID(id)
+			uuid, err := lifeline.ParseID(id)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -450,32 +449,4 @@ func (db *DB) aead(id int64, subject string, wrapped []byte) (cipher.AEAD, error
 	}
 	db.keys.put(id, subject, a)
 	return a, nil
-}
-
-// parseUUID parses the canonical text form lifeline.NewID returns.
-func parseUUID(s string) ([16]byte, error) {
-	var u [16]byte
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, fmt.Errorf("malformed event id %q", s)
-	}
-	h := s[0:8] + s[9:13] + s[14:18] + s[19:23] + s[24:]
-	if _, err := hex.Decode(u[:], []byte(h)); err != nil {
-		return u, fmt.Errorf("malformed event id %q: %w", s, err)
-	}
-	return u, nil
-}
-
-// formatUUID returns the canonical text form of u.
-func formatUUID(u [16]byte) string {
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
 }

@@ -85,7 +85,7 @@ func (db *DB) scanEvents(rows pgx.Rows) ([]lifeline.Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.ID = formatUUID(id.Bytes)
+		e.ID = lifeline.FormatID(id.Bytes)
 		e.OccurredAt = e.OccurredAt.UTC()
 		e.RecordedAt = e.RecordedAt.UTC()
 		switch {
