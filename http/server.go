@@ -12,6 +12,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
 )
 
@@ -25,6 +26,8 @@ type Server struct {
 	Ready   func(ctx context.Context) error // reports whether the store is reachable
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+	// Provenance serves the provenance log under /log/; nil serves none.
+	Provenance *publish.Log
 }
 
 // route is one endpoint; the OpenAPI test checks the document against these.
@@ -44,6 +47,9 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/streams/{stream}", s.readStream, true},
 		{"GET", "/v1/events", s.readAll, true},
 		{"POST", "/v1/calculate", s.calculate, true},
+		{"GET", "/log/checkpoint", s.logCheckpoint, false},
+		{"GET", "/log/tile/{path...}", s.logTile, false},
+		{"GET", "/log/tile/entries/{path...}", s.logTile, false},
 	}
 }
 

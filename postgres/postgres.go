@@ -33,6 +33,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/groupcommit"
+	"github.com/lifeline-gov/lifeline/ledger"
 	"github.com/lifeline-gov/lifeline/seal"
 )
 
@@ -69,6 +70,8 @@ type DB struct {
 	log      *slog.Logger
 	onCommit func(requests, events int, took time.Duration)
 	queue    *groupcommit.Queue[*appendReq, lifeline.AppendResult]
+	// ledgerQueue groups ledger posts into transactions (see ledger.go).
+	ledgerQueue *groupcommit.Queue[*ledgerReq, ledger.Applied]
 
 	// seen is the highest position this instance knows to be visible, from
 	// its own commits and from notifications. resets counts listener
@@ -165,6 +168,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	go db.listen(lctx, conn)
 	go db.vacuumLoop(lctx)
 	db.queue = groupcommit.New(maxBatch, db.commit, nil) // a PostgreSQL commit is durable when it returns
+	db.ledgerQueue = groupcommit.New(256, db.ledgerCommitGroup, nil)
 	return db, nil
 }
 
@@ -214,6 +218,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.queue.Close()
+		db.ledgerQueue.Close() // commits every ledger post already queued
 		db.stop()
 		db.wg.Wait()
 		db.pool.Close()

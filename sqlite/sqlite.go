@@ -40,6 +40,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/groupcommit"
+	"github.com/lifeline-gov/lifeline/ledger"
 	"github.com/lifeline-gov/lifeline/seal"
 )
 
@@ -72,6 +73,9 @@ type DB struct {
 	keys   *seal.Keyring
 	writer *writer
 	queue  *groupcommit.Queue[op, lifeline.AppendResult]
+	// ledgerQueue groups ledger posts into transactions on the spare write
+	// connection (see ledger.go).
+	ledgerQueue *groupcommit.Queue[*ledgerReq, ledger.Applied]
 
 	// keyMu orders key loads by readers against erasure: a reader that
 	// found a key caches it only if no erasure ran in between.
@@ -170,6 +174,7 @@ func (db *DB) open(ctx context.Context) error {
 	db.committed.Store(db.writer.head)
 	db.head.Store(db.writer.head)
 	db.queue = groupcommit.New(1024, db.writer.commit, db.sync)
+	db.ledgerQueue = groupcommit.New(256, db.ledgerCommitGroup, nil)
 	db.stopCheckpoints = make(chan struct{})
 	db.checkpoints.Add(1)
 	go db.checkpointer()
@@ -247,6 +252,7 @@ func (db *DB) Close() error {
 	db.closed = true
 	if db.queue != nil {
 		db.queue.Close()
+		db.ledgerQueue.Close() // commits every ledger post already queued
 		close(db.stopCheckpoints)
 		db.checkpoints.Wait()
 	}

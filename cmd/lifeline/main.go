@@ -4,6 +4,7 @@
 //	lifeline bench      measure the platform on this machine
 //	lifeline calc       calculate entitlement for one situation (JSON on stdin)
 //	lifeline simulate   cost every benefit over a synthetic population
+//	lifeline verify     check provenance receipts and checkpoints
 package main
 
 import (
@@ -26,6 +27,7 @@ Commands:
   bench      measure the platform on this machine (lifeline bench events)
   calc       calculate entitlement for one situation read as JSON on stdin
   simulate   cost every benefit over a synthetic population
+  verify     check a provenance receipt, or that one checkpoint extends another
 
 Run "lifeline <command> -h" for a command's flags.
 `
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCalc(ctx, args, stdin, stdout, stderr)
 	case "simulate":
 		return runSimulate(ctx, args, stdout, stderr)
+	case "verify":
+		return runVerify(ctx, args, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

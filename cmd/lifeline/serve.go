@@ -10,12 +10,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
 	lhttp "github.com/lifeline-gov/lifeline/http"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/provenance"
+	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
@@ -26,6 +29,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	addr := fs.String("addr", ":8080", "address to listen on")
 	data := fs.String("data", "./data", "data directory: the embedded database and the master key file")
 	database := fs.String("database", os.Getenv("LIFELINE_DATABASE_URL"), "PostgreSQL URL (postgres://...); empty for the embedded store (env LIFELINE_DATABASE_URL)")
+	logOrigin := fs.String("log-origin", "lifeline.example/log", "origin of the provenance log: its name in every checkpoint; the key (env LIFELINE_LOG_KEY, else log.key in the data directory) is made for it")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -45,8 +49,24 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		logger.Info("stopped")
 	}()
 
+	// Both stores keep the provenance log; every instance on a database must
+	// share its key, so give LIFELINE_LOG_KEY to each on PostgreSQL.
+	if *database != "" && os.Getenv("LIFELINE_LOG_KEY") == "" {
+		logger.Warn("LIFELINE_LOG_KEY is not set: using the log key file in the data directory; every instance on this database must share it")
+	}
+	logKey, vkey, err := publish.LoadKey(os.Getenv("LIFELINE_LOG_KEY"), filepath.Join(*data, publish.KeyFile), *logOrigin)
+	if err != nil {
+		return err
+	}
+	logVerifier, err := provenance.NewVerifier(vkey)
+	if err != nil {
+		return err
+	}
+	logger.Info("provenance log", "origin", *logOrigin, "verifier_key", vkey)
+
 	srv := &http.Server{
-		Handler:           (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger}).Handler(),
+		Handler: (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger,
+			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -64,6 +84,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	for _, r := range subscriptions(st, m, logger) {
 		wg.Go(func() { r.Run(work) })
 	}
+	host, _ := os.Hostname()
+	signer := &publish.Signer{Store: st, Leases: st, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Key: logKey, Logger: logger}
+	wg.Go(func() { signer.Run(work) })
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -19,6 +19,7 @@ import (
 type store interface {
 	lifeline.EventLog
 	lifeline.SubscriptionStore
+	lifeline.ProvenanceLog
 	Ping(ctx context.Context) error
 	Close() error
 }
