@@ -223,9 +223,9 @@ func (l *Ledger) TrialBalance() TrialBalance {
 	defer l.mu.RUnlock()
 	var tb TrialBalance
 	for a, b := range l.state.Accounts {
-		tb.add(a, *b)
+		tb.Add(a, *b)
 	}
-	tb.sort()
+	tb.Sort()
 	return tb
 }
 
@@ -237,16 +237,17 @@ func (l *Ledger) TrialBalanceAt(t time.Time) TrialBalance {
 	tn := t.UnixNano()
 	for a, pts := range l.points {
 		if (*pts)[0].time <= tn {
-			tb.add(a, balanceAt(*pts, tn))
+			tb.Add(a, balanceAt(*pts, tn))
 		}
 	}
-	tb.sort()
+	tb.Sort()
 	return tb
 }
 
-// add appends a line. Totals wrap rather than overflow, which keeps the
-// difference of two totals exact.
-func (tb *TrialBalance) add(a AccountID, b Balance) {
+// Add appends a line and adds it to the totals; stores that read balances
+// build their trial balance with Add and Sort. Totals wrap rather than
+// overflow, which keeps the difference of two totals exact.
+func (tb *TrialBalance) Add(a AccountID, b Balance) {
 	tb.Lines = append(tb.Lines, Line{a, b})
 	tb.Total.DebitsPending += b.DebitsPending
 	tb.Total.DebitsPosted += b.DebitsPosted
@@ -254,6 +255,7 @@ func (tb *TrialBalance) add(a AccountID, b Balance) {
 	tb.Total.CreditsPosted += b.CreditsPosted
 }
 
-func (tb *TrialBalance) sort() {
+// Sort orders the lines by account.
+func (tb *TrialBalance) Sort() {
 	slices.SortFunc(tb.Lines, func(x, y Line) int { return x.Account.Compare(y.Account) })
 }

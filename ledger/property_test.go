@@ -258,7 +258,7 @@ func sameTrialNonZero(a, b TrialBalance) bool {
 		var out TrialBalance
 		for _, l := range tb.Lines {
 			if l.Balance != (Balance{}) {
-				out.add(l.Account, l.Balance)
+				out.Add(l.Account, l.Balance)
 			}
 		}
 		return out

@@ -451,23 +451,20 @@ func (db *DB) TrialBalance(ctx context.Context) (ledger.TrialBalance, error) {
 	defer rows.Close()
 	for rows.Next() {
 		var name string
-		var l ledger.Line
-		if err := rows.Scan(&name, &l.DebitsPending, &l.DebitsPosted, &l.CreditsPending, &l.CreditsPosted); err != nil {
+		var b ledger.Balance
+		if err := rows.Scan(&name, &b.DebitsPending, &b.DebitsPosted, &b.CreditsPending, &b.CreditsPosted); err != nil {
 			return tb, fmt.Errorf("postgres: ledger: trial balance: %w", err)
 		}
-		if l.Account, err = ledger.ParseAccountID(name); err != nil {
+		a, err := ledger.ParseAccountID(name)
+		if err != nil {
 			return tb, fmt.Errorf("postgres: ledger: trial balance: %v", err)
 		}
-		tb.Lines = append(tb.Lines, l)
-		tb.Total.DebitsPending += l.DebitsPending
-		tb.Total.DebitsPosted += l.DebitsPosted
-		tb.Total.CreditsPending += l.CreditsPending
-		tb.Total.CreditsPosted += l.CreditsPosted
+		tb.Add(a, b)
 	}
 	if err := rows.Err(); err != nil {
 		return tb, fmt.Errorf("postgres: ledger: trial balance: %w", err)
 	}
-	slices.SortFunc(tb.Lines, func(x, y ledger.Line) int { return x.Account.Compare(y.Account) })
+	tb.Sort()
 	return tb, nil
 }
 
