@@ -196,13 +196,7 @@ func (db *DB) commitBatch(ctx context.Context, batch []*appendOp, out []outcome)
 	}
 	defer conn.Release() // destroys the connection if it is still in a transaction
 	committed := false
-	defer func() {
-		if !committed {
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			conn.Exec(rctx, "rollback")
-			cancel()
-		}
-	}()
+	defer rollbackUnlessCommitted(conn, &committed)
 
 	// The sequence gap problem: a reader that has seen position p and asks
 	// for positions above p must never later find a lower position appear.

@@ -208,13 +208,7 @@ func (db *DB) ledgerCommit(ctx context.Context, conn *pgxpool.Conn, reqs []*ledg
 		}
 	}()
 	committed := false
-	defer func() {
-		if !committed {
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			conn.Exec(rctx, "rollback")
-			cancel()
-		}
-	}()
+	defer rollbackUnlessCommitted(conn, &committed)
 	var head ledger.Head
 	q := &pgx.Batch{}
 	q.Queue("begin")

@@ -226,6 +226,19 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// rollbackUnlessCommitted ends conn's transaction if its writer returned
+// before committing, whatever happened to the writer's context, so the
+// connection goes back to the pool clean. Writers defer it with a flag they
+// set once COMMIT has succeeded.
+func rollbackUnlessCommitted(conn *pgxpool.Conn, committed *bool) {
+	if *committed {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	conn.Exec(ctx, "rollback")
+	cancel()
+}
+
 // Ping reports whether the database is reachable.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
@@ -61,13 +60,7 @@ func (db *DB) appendProvenance(ctx context.Context, entries [][]byte, leaves []t
 	}
 	defer conn.Release() // destroys the connection if it is still in a transaction
 	committed := false
-	defer func() {
-		if !committed {
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			conn.Exec(rctx, "rollback")
-			cancel()
-		}
-	}()
+	defer rollbackUnlessCommitted(conn, &committed)
 	var size int64
 	b := &pgx.Batch{}
 	b.Queue("begin")
