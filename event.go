@@ -122,6 +122,10 @@ type EventLog interface {
 	Append(ctx context.Context, req AppendRequest) (AppendResult, error)
 	// ReadStream returns a stream's events in version order.
 	ReadStream(ctx context.Context, stream string, q StreamQuery) ([]Event, error)
+	// ReadEvent returns the event with id as ReadStream would, so a caller
+	// holding an id (a causation id, a link) need not know its stream. It
+	// is an ENOTFOUND error when no event readers can see has that id.
+	ReadEvent(ctx context.Context, id string) (Event, error)
 	// ReadAll returns events with a position greater than after, in order. It
 	// never returns an event past one that a reader could still see appear.
 	ReadAll(ctx context.Context, after int64, limit int) ([]Event, error)
@@ -172,6 +176,17 @@ func ValidateStreamName(s string) error {
 		return FieldErrorf(EINVALID, "stream", "stream name %q is not valid: use 1 to 200 lower-case letters, digits, '.', '_', ':' or '-', starting with a letter or digit", truncate(s, 60))
 	}
 	return nil
+}
+
+// ParseEventID parses id as an event id, with an EINVALID error that says
+// what an id looks like if it is not one. Any UUID parses: an id that is
+// well formed but not one the log made is simply not found.
+func ParseEventID(id string) ([16]byte, error) {
+	u, err := ParseID(id)
+	if err != nil {
+		return u, FieldErrorf(EINVALID, "id", "event id %q is not valid: use a UUID of 32 hex digits grouped 8-4-4-4-12, such as 0195f1a2-7c3d-7e4f-8a9b-0c1d2e3f4a5b", truncate(id, 60))
+	}
+	return u, nil
 }
 
 // Validate checks req before anything is written.

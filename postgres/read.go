@@ -49,6 +49,27 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 	return events, nil
 }
 
+// ReadEvent returns the event with id. Like ReadStream, it sees what one
+// statement's snapshot sees: there is no head to hide events behind.
+func (db *DB) ReadEvent(ctx context.Context, id string) (lifeline.Event, error) {
+	u, err := lifeline.ParseEventID(id)
+	if err != nil {
+		return lifeline.Event{}, err
+	}
+	rows, err := db.pool.Query(ctx, selectEvents+`WHERE e.id = $1`, pgtype.UUID{Bytes: u, Valid: true})
+	if err != nil {
+		return lifeline.Event{}, fmt.Errorf("postgres: read event %s: %w", lifeline.FormatID(u), err)
+	}
+	events, err := db.scanEvents(rows)
+	if err != nil {
+		return lifeline.Event{}, fmt.Errorf("postgres: read event %s: %w", lifeline.FormatID(u), err)
+	}
+	if len(events) == 0 {
+		return lifeline.Event{}, lifeline.Errorf(lifeline.ENOTFOUND, "no event has id %s", lifeline.FormatID(u))
+	}
+	return events[0], nil
+}
+
 // ReadAll returns events with a position greater than after, in order. One
 // statement sees one snapshot, and positions become visible in order (see
 // commitBatch), so the result never skips an event that could appear later.

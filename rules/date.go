@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -33,6 +34,34 @@ func appendPadded(b []byte, v, width int) []byte {
 	}
 	return append(b, s...)
 }
+
+// MarshalText writes d as YYYY-MM-DD; the zero Date is written as "".
+func (d Date) MarshalText() ([]byte, error) {
+	if d == 0 {
+		return []byte{}, nil
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Date) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*d = 0
+		return nil
+	}
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return fmt.Errorf("date %q %v", b, err)
+	}
+	*d = v
+	return nil
+}
+
+// AddDays returns the day n days after d (before, for negative n).
+func (d Date) AddDays(n int) Date { return d.addDays(n) }
+
+// DaysUntil returns how many days later than d the day e is.
+func (d Date) DaysUntil(e Date) int { return e.dayNumber() - d.dayNumber() }
 
 // AgeOn returns the age in completed years of a person born on d, on day on.
 // A person born on 29 February attains an age on 1 March in common years.

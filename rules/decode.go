@@ -55,6 +55,8 @@ type wireAdult struct {
 	AttendanceNeeds                   *string `json:"attendance_needs"`
 	NIQualifyingYears                 *int    `json:"ni_qualifying_years"`
 	PartnerDiedOn                     *string `json:"partner_died_on"`
+	InHospitalSince                   *string `json:"in_hospital_since"`
+	AbroadSince                       *string `json:"abroad_since"`
 }
 
 type wireChild struct {
@@ -383,6 +385,23 @@ func (w *wireAdult) validate(field string, i int, p Period) (Adult, error) {
 			return a, invalid(field+".partner_died_on", "is before the adult's date of birth")
 		}
 		a.PartnerDiedOn = d
+	}
+	for _, since := range []struct {
+		name string
+		in   *string
+		out  *Date
+	}{{"in_hospital_since", w.InHospitalSince, &a.InHospitalSince}, {"abroad_since", w.AbroadSince, &a.AbroadSince}} {
+		if since.in == nil {
+			continue
+		}
+		d, err := ParseDate(*since.in)
+		if err != nil {
+			return a, invalid(field+"."+since.name, "%v", err)
+		}
+		if d < dob || d > p.Last() {
+			return a, invalid(field+"."+since.name, "must be between the adult's date of birth and the end of the period")
+		}
+		*since.out = d
 	}
 	return a, nil
 }

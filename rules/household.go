@@ -34,6 +34,17 @@ type Adult struct {
 	SPAssessed           bool
 	NIQualifyingYears    int
 	PartnerDiedOn        Date // zero if none
+	InHospitalSince      Date // an in-patient since this day; zero if not
+	AbroadSince          Date // outside Great Britain since this day; zero if not
+}
+
+// stayDays is how many days, counting the first, a stay that began on since
+// has lasted by day end; zero if there is none.
+func stayDays(since, end Date) int {
+	if since == 0 || since > end {
+		return 0
+	}
+	return end.dayNumber() - since.dayNumber() + 1
 }
 
 // Child is a child or young person the household is responsible for.

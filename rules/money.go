@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -70,6 +71,16 @@ func ParseMoney(s string) (Money, error) {
 
 // MarshalText writes m as its two-place decimal string.
 func (m Money) MarshalText() ([]byte, error) { return m.appendTo(nil), nil }
+
+// UnmarshalText reads what MarshalText writes, with ParseMoney's checks.
+func (m *Money) UnmarshalText(b []byte) error {
+	v, err := ParseMoney(string(b))
+	if err != nil {
+		return fmt.Errorf("amount %q %v", b, err)
+	}
+	*m = v
+	return nil
+}
 
 // mulDivRound returns m × num / den rounded to the nearest penny, a half
 // penny rounding up. This is the Universal Credit rule (SI 2013/376 reg 6(1):

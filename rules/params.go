@@ -2,7 +2,9 @@ package rules
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -69,6 +71,7 @@ type yamlValue struct {
 type Params struct {
 	defs    map[string]*paramDef
 	reforms []string
+	version string
 }
 
 // DefaultParams returns the embedded parameters. It panics only if the
@@ -117,7 +120,23 @@ func loadEmbedded() (*Params, error) {
 			return nil, fmt.Errorf("parameter %s is not used by the engine", name)
 		}
 	}
+	p.version = p.fingerprint()
 	return p, nil
+}
+
+// Version names this exact set of parameters, e.g. "rules-3f2a9c01d4e5":
+// a hash of every name, date and value, so that a decision records which
+// law it applied and an up-rating can tell what was decided under older rates.
+func (p *Params) Version() string { return p.version }
+
+func (p *Params) fingerprint() string {
+	h := sha256.New()
+	for _, name := range p.Names() {
+		for _, dv := range p.defs[name].Values {
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00%d\x00%d\x00%v\n", name, dv.From, dv.v.money, dv.v.count, dv.v.date, dv.v.table)
+		}
+	}
+	return "rules-" + hex.EncodeToString(h.Sum(nil)[:6])
 }
 
 func parseParamYAML(b []byte, file string) ([]*paramDef, error) {

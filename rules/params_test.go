@@ -109,3 +109,53 @@ func TestParseParamYAMLErrors(t *testing.T) {
 		}
 	}
 }
+
+// A version names the parameters exactly: the same law gives the same
+// version, and any reform gives another.
+func TestParamsVersion(t *testing.T) {
+	v := testParams.Version()
+	if !strings.HasPrefix(v, "rules-") || len(v) != len("rules-")+12 {
+		t.Fatalf("Version() = %q, want rules- and 12 hex digits", v)
+	}
+	if again := DefaultParams().Version(); again != v {
+		t.Errorf("loading the same parameters twice gave versions %s and %s", v, again)
+	}
+	reformed, err := testParams.ParseReform(strings.NewReader(reformYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reformed.Version() == v {
+		t.Errorf("a reform kept the version %s", v)
+	}
+}
+
+// Universal Credit rates follow the first day of an assessment period and
+// weekly rates its last day, so a period that begins before 6 April 2026
+// keeps the 2025/26 standard allowance and one that begins after takes the
+// new rate (the up-rating applies from the first assessment period that
+// begins on or after the up-rating date).
+func TestRatesBetweenFollowsThePeriodStart(t *testing.T) {
+	single := Household{Adults: []Adult{{ID: "a", DateOfBirth: d("1980-01-01")}}}
+	tests := []struct {
+		start, end string
+		want       Money
+	}{
+		{"2026-03-10", "2026-04-09", 40014},
+		{"2026-04-10", "2026-05-09", 42490},
+		{"2026-04-06", "2026-05-05", 42490},
+	}
+	for _, tt := range tests {
+		r, err := testParams.RatesBetween(d(tt.start), d(tt.end))
+		if err != nil {
+			t.Fatalf("%s to %s: %v", tt.start, tt.end, err)
+		}
+		var out Amounts
+		r.Compute(&single, &out)
+		if got := out.UC.StandardAllowance; got != tt.want {
+			t.Errorf("%s to %s: standard allowance %s, want %s", tt.start, tt.end, got, tt.want)
+		}
+	}
+	if _, err := testParams.RatesBetween(d("2026-05-01"), d("2026-04-30")); lifeline.ErrorCode(err) != lifeline.EINVALID {
+		t.Errorf("a period that ends before it starts: err = %v, want invalid", err)
+	}
+}

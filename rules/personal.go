@@ -35,6 +35,9 @@ func (r *Rates) personalIndependence(h *Household, i int, f *facts, out *Amounts
 		}
 		return
 	}
+	if r.disabilityBenefitSuspended(h, i, PIP, citePIPHospital, citePIPAbroad, ex) {
+		return
+	}
 	daily := r.pipRate(a.PIPDailyLivingPoints, r.pip.dailyStandard, r.pip.dailyEnhanced)
 	mob := r.pipRate(a.PIPMobilityPoints, r.pip.mobilityStandard, r.pip.mobilityEnhanced)
 	f.pipDaily[i], f.pipMob[i] = daily, mob
@@ -84,6 +87,9 @@ func (r *Rates) attendanceAllowance(h *Household, i int, f *facts, out *Amounts,
 		if ex != nil {
 			ex.add(AttendanceAllowance, fmt.Sprintf("%s has not reached State Pension age (%s); Attendance Allowance is for people over it (PIP is for those under).", r.adultName(h, i), f.pensionAge[i]), citeAA)
 		}
+		return
+	}
+	if r.disabilityBenefitSuspended(h, i, AttendanceAllowance, citeAAHospital, citeAAAbroad, ex) {
 		return
 	}
 	amt, name := r.aa.lower, "lower rate: attention or supervision by day or by night"
@@ -213,4 +219,34 @@ func (r *Rates) carersAllowance(h *Household, i int, f *facts, out *Amounts, ex 
 		}
 		ex.line(CarersAllowance, a.ID, amt)
 	}
+}
+
+// Disability benefits stop being payable after the first 28 days as a
+// hospital in-patient and after 13 weeks abroad (26 for medical treatment,
+// which the household does not record, so the shorter limit is applied).
+const (
+	hospitalPayableDays = 28
+	abroadPayableDays   = 13 * 7
+
+	citePIPHospital = "SI 2013/377 regs 29-30"
+	citePIPAbroad   = "SI 2013/377 reg 17"
+	citeAAHospital  = "SI 1991/2740 regs 6 and 8"
+	citeAAAbroad    = "SI 1991/2740 reg 2(2)(d)"
+)
+
+func (r *Rates) disabilityBenefitSuspended(h *Household, i int, b Benefit, citeHospital, citeAbroad string, ex *explainer) bool {
+	a := &h.Adults[i]
+	if n := stayDays(a.InHospitalSince, r.end); n > hospitalPayableDays {
+		if ex != nil {
+			ex.add(b, fmt.Sprintf("%s has been a hospital in-patient since %s (%d days); it is not payable after the first %d days.", r.adultName(h, i), a.InHospitalSince, n, hospitalPayableDays), citeHospital)
+		}
+		return true
+	}
+	if n := stayDays(a.AbroadSince, r.end); n > abroadPayableDays {
+		if ex != nil {
+			ex.add(b, fmt.Sprintf("%s has been outside Great Britain since %s (%d days); it is not payable after %d weeks' absence.", r.adultName(h, i), a.AbroadSince, n, abroadPayableDays/7), citeAbroad)
+		}
+		return true
+	}
+	return false
 }

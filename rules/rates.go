@@ -221,10 +221,26 @@ func registryIndex(name string) int {
 // Rates resolves every parameter for period p. It fails, naming the field
 // "period", when the period is outside the published rates.
 func (p *Params) Rates(period Period) (*Rates, error) {
-	r := &Rates{Period: period, start: period.First(), end: period.Last()}
+	return p.RatesBetween(period.First(), period.Last())
+}
+
+// RatesBetween resolves the parameters for a period that is not a calendar
+// month: a Universal Credit assessment period or a benefit week. As with
+// Rates, UC amounts are those in force on start and weekly rates and
+// circumstances those on end; the result's Period is start's month.
+func (p *Params) RatesBetween(start, end Date) (*Rates, error) {
+	period := Period{Year: start.Year(), Month: start.Month()}
+	span := period.String()
+	if start != period.First() || end != period.Last() {
+		span = start.String() + " to " + end.String()
+	}
+	if end < start {
+		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "period", "period %s ends before it starts", span)
+	}
+	r := &Rates{Period: period, start: start, end: end}
 	if last, ok := p.defs["coverage.last_day"].at(r.end); ok && r.end > last.v.date {
 		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "period",
-			"no rules for %s: published rates end on %s", period, last.v.date)
+			"no rules for %s: published rates end on %s", span, last.v.date)
 	}
 	for _, s := range registry {
 		on := r.start
@@ -234,12 +250,16 @@ func (p *Params) Rates(period Period) (*Rates, error) {
 		dv, ok := p.defs[s.name].at(on)
 		if !ok {
 			return nil, lifeline.FieldErrorf(lifeline.EINVALID, "period",
-				"no rules for %s: the rates held begin with the tax year 2024/25 (%s has no value in force on %s)", period, s.name, on)
+				"no rules for %s: the rates held begin with the tax year 2024/25 (%s has no value in force on %s)", span, s.name, on)
 		}
 		s.set(r, dv.v)
 	}
 	return r, nil
 }
+
+// Start and End are the first and last days of the period the rates are for.
+func (r *Rates) Start() Date { return r.start }
+func (r *Rates) End() Date   { return r.end }
 
 // String is for debugging and error messages.
 func (r *Rates) String() string { return fmt.Sprintf("rates for %s", r.Period) }

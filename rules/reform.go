@@ -72,5 +72,6 @@ func (p *Params) ParseReform(r io.Reader) (*Params, error) {
 		sortValues(d.Values)
 		out.defs[name] = &d
 	}
+	out.version = out.fingerprint()
 	return out, nil
 }

@@ -216,6 +216,22 @@ func (r *Rates) universalCredit(h *Household, f *facts, out *Amounts, ex *explai
 
 // ucBasicConditions checks age, pension age and capital.
 func (r *Rates) ucBasicConditions(h *Household, f *facts, ex *explainer) bool {
+	// A temporary absence from Great Britain keeps entitlement for one month
+	// (SI 2013/376 reg 11(1)); a household all of whose adults have been
+	// away longer has none. (A partner alone abroad longer than that would
+	// make the other a single claimant, reg 3(3)(d); that is not modelled.)
+	away := 0
+	for i := 0; i < f.nAdults; i++ {
+		if since := h.Adults[i].AbroadSince; since != 0 && since.AddMonths(1) < r.end {
+			away++
+		}
+	}
+	if away == f.nAdults {
+		if ex != nil {
+			ex.add(UniversalCredit, fmt.Sprintf("Outside Great Britain since %s, longer than the one month a temporary absence is allowed.", h.Adults[0].AbroadSince), "SI 2013/376 reg 11(1)")
+		}
+		return false
+	}
 	adultsOK := 0
 	for i := 0; i < f.nAdults; i++ {
 		if int64(f.age[i]) >= r.uc.minimumAge {

@@ -35,6 +35,24 @@ func (db *DB) ReadStream(ctx context.Context, stream string, q lifeline.StreamQu
 		stream, q.FromVersion, asAt, db.head.Load(), limit)
 }
 
+// ReadEvent returns the event with an id; see lifeline.EventLog.
+func (db *DB) ReadEvent(ctx context.Context, id string) (lifeline.Event, error) {
+	u, err := lifeline.ParseEventID(id)
+	if err != nil {
+		return lifeline.Event{}, err
+	}
+	// Ids are stored in their canonical form, which an id in capitals is not.
+	events, err := db.query(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ? AND position <= ?`,
+		lifeline.FormatID(u), db.head.Load())
+	if err != nil {
+		return lifeline.Event{}, err
+	}
+	if len(events) == 0 {
+		return lifeline.Event{}, lifeline.Errorf(lifeline.ENOTFOUND, "no event has id %s", lifeline.FormatID(u))
+	}
+	return events[0], nil
+}
+
 // ReadAll returns events after a position; see lifeline.EventLog.
 func (db *DB) ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.Event, error) {
 	limit, err := lifeline.ReadLimit(limit)

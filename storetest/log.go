@@ -2,9 +2,11 @@ package storetest
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -458,6 +460,157 @@ func testTimesFarFromNow(t *testing.T, b Backend) {
 			t.Errorf("as at %v: %d events, want %d", tt.asAt, len(got), tt.want)
 		}
 	}
+}
+
+// testReadEvent: an event read by its id is exactly the event ReadStream
+// returns, sealed or not, and erased once its subject is.
+func testReadEvent(t *testing.T, b Backend) {
+	clk := newClock()
+	s := b.New(t, Config{Now: clk.Now}).Store()
+	meta := lifeline.Metadata{Actor: "agent-7", Channel: "phone", CorrelationID: "c-1", CausationID: "e-0"}
+	mustAppend(t, s, lifeline.AppendRequest{Stream: "person-1", Expected: lifeline.ExpectNoStream, Events: []lifeline.NewEvent{
+		{Type: "person-registered", OccurredAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), Subject: "person-1",
+			Data: []byte(`{"name":"Ada"}`), Metadata: meta},
+		event("note-added", `{"n":1}`),
+	}})
+	clk.Advance(time.Second)
+	mustAppend(t, s, lifeline.AppendRequest{Stream: "case-9", Expected: lifeline.ExpectNoStream, Events: []lifeline.NewEvent{
+		event("case-opened", `{"case":9}`),
+		{Type: "member-added", Subject: "person-2", Data: []byte(`{"name":"Grace"}`)},
+	}})
+
+	// readAll reads both streams as ReadStream returns them.
+	readAll := func() []lifeline.Event {
+		t.Helper()
+		var all []lifeline.Event
+		for _, stream := range []string{"person-1", "case-9"} {
+			es, err := s.ReadStream(ctx(t), stream, lifeline.StreamQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, es...)
+		}
+		if len(all) != 4 {
+			t.Fatalf("read %d events, want 4", len(all))
+		}
+		return all
+	}
+	// checkByID reads every event of want by its id and compares.
+	checkByID := func(when string, want []lifeline.Event) {
+		t.Helper()
+		for _, w := range want {
+			got, err := s.ReadEvent(ctx(t), w.ID)
+			if err != nil {
+				t.Errorf("%s: ReadEvent(%s): %v", when, w.ID, err)
+				continue
+			}
+			if diff := eventDiff(got, w); diff != "" {
+				t.Errorf("%s: ReadEvent(%s) differs from ReadStream: %s", when, w.ID, diff)
+			}
+		}
+	}
+
+	before := readAll()
+	for i, data := range []string{`{"name":"Ada"}`, `{"n":1}`, `{"case":9}`, `{"name":"Grace"}`} {
+		if before[i].Erased || !jsonEqual(before[i].Data, data) {
+			t.Fatalf("event %d read as %s (erased %v), want %s", i, before[i].Data, before[i].Erased, data)
+		}
+	}
+	checkByID("before erasure", before)
+
+	unknown, err := lifeline.NewID(clk.Now(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := before[0].ID
+	tests := []struct {
+		name     string
+		id       string
+		wantCode string // "" when the id names before[0]
+	}{
+		{"upper-case id", strings.ToUpper(sealed), ""},
+		{"unknown id", unknown, lifeline.ENOTFOUND},
+		{"nil uuid", "00000000-0000-0000-0000-000000000000", lifeline.ENOTFOUND},
+		{"not a uuid", "not-a-uuid", lifeline.EINVALID},
+		{"empty", "", lifeline.EINVALID},
+		{"no hyphens", strings.ReplaceAll(sealed, "-", ""), lifeline.EINVALID},
+		{"not hex", "g" + sealed[1:], lifeline.EINVALID},
+		{"braced", "{" + sealed + "}", lifeline.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ReadEvent(ctx(t), tt.id)
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := eventDiff(got, before[0]); diff != "" {
+					t.Errorf("ReadEvent(%q) differs from ReadStream: %s", tt.id, diff)
+				}
+				return
+			}
+			wantCode(t, err, tt.wantCode)
+			if tt.wantCode == lifeline.EINVALID {
+				if f := lifeline.ErrorField(err); f != "id" {
+					t.Errorf("field %q, want id", f)
+				}
+			}
+		})
+	}
+
+	if err := s.EraseSubject(ctx(t), "person-1"); err != nil {
+		t.Fatal(err)
+	}
+	after := readAll()
+	for i, e := range after {
+		erased := i == 0 // only the event sealed for person-1
+		if e.Erased != erased || (erased && string(e.Data) != "null") || (!erased && !bytes.Equal(e.Data, before[i].Data)) {
+			t.Errorf("after erasure, ReadStream gives event %d erased %v with data %s", i, e.Erased, e.Data)
+		}
+	}
+	checkByID("after erasure", after)
+}
+
+// eventDiff describes how got differs from want, field by field; "" if not.
+func eventDiff(got, want lifeline.Event) string {
+	var d []string
+	field := func(name string, g, w any) {
+		d = append(d, fmt.Sprintf("%s = %v, want %v", name, g, w))
+	}
+	if got.ID != want.ID {
+		field("id", got.ID, want.ID)
+	}
+	if got.Stream != want.Stream {
+		field("stream", got.Stream, want.Stream)
+	}
+	if got.Version != want.Version {
+		field("version", got.Version, want.Version)
+	}
+	if got.Position != want.Position {
+		field("position", got.Position, want.Position)
+	}
+	if got.Type != want.Type {
+		field("type", got.Type, want.Type)
+	}
+	if !got.OccurredAt.Equal(want.OccurredAt) {
+		field("occurred_at", got.OccurredAt, want.OccurredAt)
+	}
+	if !got.RecordedAt.Equal(want.RecordedAt) {
+		field("recorded_at", got.RecordedAt, want.RecordedAt)
+	}
+	if got.Subject != want.Subject {
+		field("subject", got.Subject, want.Subject)
+	}
+	if got.Metadata != want.Metadata {
+		field("metadata", got.Metadata, want.Metadata)
+	}
+	if got.Erased != want.Erased {
+		field("erased", got.Erased, want.Erased)
+	}
+	if !bytes.Equal(got.Data, want.Data) {
+		field("data", string(got.Data), string(want.Data))
+	}
+	return strings.Join(d, "; ")
 }
 
 func testRejectsInvalidRead(t *testing.T, b Backend) {

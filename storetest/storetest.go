@@ -69,6 +69,7 @@ func Run(t *testing.T, b Backend) {
 		{"ConcurrentExactVersions", testConcurrentExactVersions},
 		{"ReadStreamRange", testReadStreamRange},
 		{"ReadStreamAsAt", testReadStreamAsAt},
+		{"ReadEvent", testReadEvent},
 		{"TimesFarFromNow", testTimesFarFromNow},
 		{"WaitForAppend", testWaitForAppend},
 		{"Erasure", testErasure},
