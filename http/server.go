@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/metrics"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
@@ -28,6 +29,8 @@ type Server struct {
 	Logger  *slog.Logger
 	// Provenance serves the provenance log under /log/; nil serves none.
 	Provenance *publish.Log
+	// Claims serves people, life events, claims and awards; nil serves none.
+	Claims *claims.Service
 }
 
 // route is one endpoint; the OpenAPI test checks the document against these.
@@ -47,6 +50,17 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/streams/{stream}", s.readStream, true},
 		{"GET", "/v1/events", s.readAll, true},
 		{"POST", "/v1/calculate", s.calculate, true},
+		{"POST", "/v1/people", s.registerPerson(), true},
+		{"GET", "/v1/people/{id}", s.getPerson(), true},
+		{"GET", "/v1/people/{id}/awards", s.personAwards(), true},
+		{"POST", "/v1/life-events", s.recordLifeEvent(), true},
+		{"GET", "/v1/life-events/{id}", s.getLifeEvent(), true},
+		{"POST", "/v1/claims", s.submitClaim(), true},
+		{"GET", "/v1/claims/{id}", s.getClaim(), true},
+		{"POST", "/v1/claims/{id}/withdraw", s.withdrawClaim(), true},
+		{"GET", "/v1/awards/{id}", s.getAward(), true},
+		{"GET", "/v1/tasks", s.listTasks(), true},
+		{"POST", "/v1/admin/uprating", s.uprate(), true},
 		{"GET", "/log/checkpoint", s.logCheckpoint, false},
 		{"GET", "/log/tile/{path...}", s.logTile, false},
 		{"GET", "/log/tile/entries/{path...}", s.logTile, false},

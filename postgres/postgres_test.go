@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/postgres"
+	"github.com/lifeline-gov/lifeline/postgres/pgtest"
 	"github.com/lifeline-gov/lifeline/storetest"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
@@ -25,21 +24,10 @@ import (
 var (
 	masterKey = bytes.Repeat([]byte{0x5a}, 32)
 	quiet     = slog.New(slog.DiscardHandler)
-	dbCount   atomic.Int64
 )
 
 // adminURL returns the URL of the throwaway cluster's postgres database.
-func adminURL(t testing.TB) string {
-	u := os.Getenv("LIFELINE_TEST_DATABASE_URL")
-	if u == "" {
-		const msg = "LIFELINE_TEST_DATABASE_URL is not set: run `make test` or `scripts/with-postgres.sh go test ./postgres/`"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg + " (PostgreSQL tests must not be skipped in CI)")
-		}
-		t.Skip(msg)
-	}
-	return u
-}
+func adminURL(t testing.TB) string { return pgtest.AdminURL(t) }
 
 func testContext(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -47,34 +35,9 @@ func testContext(t testing.TB) context.Context {
 	return ctx
 }
 
-func adminExec(t testing.TB, sql string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, adminURL(t))
-	if err != nil {
-		t.Fatalf("connect to the test cluster: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
+func adminExec(t testing.TB, sql string) { t.Helper(); pgtest.Exec(t, sql) }
 
-// createDatabase creates an empty database for one test, dropped when the
-// test ends, and returns its URL and name.
-func createDatabase(t testing.TB) (string, string) {
-	admin := adminURL(t)
-	name := fmt.Sprintf("lifeline_test_%d_%d", os.Getpid(), dbCount.Add(1))
-	adminExec(t, "CREATE DATABASE "+name+" TEMPLATE template0")
-	t.Cleanup(func() { adminExec(t, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatalf("LIFELINE_TEST_DATABASE_URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String(), name
-}
+func createDatabase(t testing.TB) (string, string) { return pgtest.NewDatabase(t) }
 
 // openDB opens an instance on the database at url, closed when the test ends.
 func openDB(t testing.TB, url string, opts postgres.Options) *postgres.DB {

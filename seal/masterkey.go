@@ -85,6 +85,15 @@ func KeyCheck(master []byte) []byte {
 	return mac.Sum(nil)[:16]
 }
 
+// DeriveKey returns a 32-byte key for one purpose, derived from the master
+// key, so that each use (such as the keyed hash that indexes National
+// Insurance numbers) has its own key and no second secret to manage.
+func DeriveKey(master []byte, purpose string) []byte {
+	mac := hmac.New(sha256.New, master)
+	mac.Write([]byte("lifeline derived key v1: " + purpose))
+	return mac.Sum(nil)
+}
+
 // ErrWrongMasterKey says a database was sealed under another master key.
 var ErrWrongMasterKey = errors.New("the master key does not match the one this database was created with: " +
 	"set LIFELINE_MASTER_KEY (or the data directory's master.key) to that key")

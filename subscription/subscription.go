@@ -19,6 +19,10 @@ import (
 // delivered again after a pause, so handlers must be idempotent.
 type Handler func(ctx context.Context, e lifeline.Event) error
 
+// BatchHandler processes a batch of events at once, e.g. in parallel. An
+// error means the whole batch is delivered again, so it must be idempotent.
+type BatchHandler func(ctx context.Context, events []lifeline.Event) error
+
 // Log is what a Runner reads.
 type Log interface {
 	ReadAll(ctx context.Context, after int64, limit int) ([]lifeline.Event, error)
@@ -28,13 +32,15 @@ type Log interface {
 
 // Runner is one named consumer.
 type Runner struct {
-	Name      string
-	Holder    string // identifies this instance, e.g. host and process id
-	Log       Log
-	Store     lifeline.SubscriptionStore
-	Handle    Handler
-	Logger    *slog.Logger
-	ReportLag func(name string, lag int64) // optional: for the lag metric
+	Name   string
+	Holder string // identifies this instance, e.g. host and process id
+	Log    Log
+	Store  lifeline.SubscriptionStore
+	Handle Handler
+	// HandleBatch, when set, is used instead of Handle.
+	HandleBatch BatchHandler
+	Logger      *slog.Logger
+	ReportLag   func(name string, lag int64) // optional: for the lag metric
 
 	LeaseTTL  time.Duration // default 15s
 	BatchSize int           // default 500
@@ -134,6 +140,14 @@ func (r *Runner) consume(ctx context.Context) error {
 		}
 		done := pos
 		var herr error
+		if r.HandleBatch != nil {
+			if herr = renew(); herr == nil {
+				if herr = r.HandleBatch(ctx, events); herr == nil {
+					done = events[len(events)-1].Position
+				}
+			}
+			events = nil
+		}
 		for _, e := range events {
 			if herr = renew(); herr != nil {
 				break

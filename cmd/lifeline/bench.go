@@ -53,7 +53,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var batches, batchEvents, commitNanos, syncs, syncNanos atomic.Int64
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := openStore(ctx, storeConfig{dataDir: dir, database: *database, logger: logger,
+	st, _, err := openStore(ctx, storeConfig{dataDir: dir, database: *database, logger: logger,
 		onCommit: func(requests, events int, took time.Duration) {
 			batches.Add(1)
 			batchEvents.Add(int64(events))

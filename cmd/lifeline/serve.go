@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/claims"
 	lhttp "github.com/lifeline-gov/lifeline/http"
 	"github.com/lifeline-gov/lifeline/metrics"
 	"github.com/lifeline-gov/lifeline/provenance"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
+	"github.com/lifeline-gov/lifeline/seal"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
 
@@ -30,6 +32,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	data := fs.String("data", "./data", "data directory: the embedded database and the master key file")
 	database := fs.String("database", os.Getenv("LIFELINE_DATABASE_URL"), "PostgreSQL URL (postgres://...); empty for the embedded store (env LIFELINE_DATABASE_URL)")
 	logOrigin := fs.String("log-origin", "lifeline.example/log", "origin of the provenance log: its name in every checkpoint; the key (env LIFELINE_LOG_KEY, else log.key in the data directory) is made for it")
+	demo := fs.Int("demo", 0, "on first start, load a synthetic population of this many people (specimen QQ National Insurance numbers, Ofcom drama phone numbers) and accept specimen numbers; 0 for none")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -37,7 +40,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	slog.SetDefault(logger)
 
 	m := metrics.New()
-	st, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger, onCommit: m.ObserveCommit, onSync: m.ObserveSync})
+	st, master, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger, onCommit: m.ObserveCommit, onSync: m.ObserveSync})
 	if err != nil {
 		return err
 	}
@@ -64,9 +67,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger.Info("provenance log", "origin", *logOrigin, "verifier_key", vkey)
 
+	svc := newClaims(st, master, *demo > 0)
 	srv := &http.Server{
 		Handler: (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger,
-			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}}).Handler(),
+			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}, Claims: svc}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -81,8 +85,15 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, r := range subscriptions(st, m, logger) {
+	for _, r := range subscriptions(st, svc, m, logger) {
 		wg.Go(func() { r.Run(work) })
+	}
+	if *demo > 0 {
+		if err := loadDemo(ctx, st, svc, *demo, logger); err != nil {
+			stopWork()
+			wg.Wait()
+			return fmt.Errorf("load demo data: %w", err)
+		}
 	}
 	host, _ := os.Hostname()
 	signer := &publish.Signer{Store: st, Leases: st, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Key: logKey, Logger: logger}
@@ -111,7 +122,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // subscriptions are the background consumers this instance runs. Each runs
 // on one instance at a time across a PostgreSQL deployment.
-func subscriptions(st store, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
+func subscriptions(st store, svc *claims.Service, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
 	counts := m.EventTypes()
@@ -133,7 +144,16 @@ func subscriptions(st store, m *metrics.Metrics, logger *slog.Logger) []*subscri
 			counts.WithLabelValues(typ).Inc()
 			return nil
 		},
+	}, {
+		Name: claims.SubscriptionName, Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
+		HandleBatch: svc.HandleBatch,
 	}}
+}
+
+// newClaims builds the claims service on the store. Its index key is
+// derived from the master key, so every instance on a database agrees.
+func newClaims(st store, master []byte, allowSpecimen bool) *claims.Service {
+	return claims.New(st, claims.Config{IndexKey: seal.DeriveKey(master, "national insurance number index"), AllowSpecimenNINO: allowSpecimen})
 }
 
 func storeName(database string) string {

@@ -34,15 +34,21 @@ type storeConfig struct {
 }
 
 // openStore opens PostgreSQL when a postgres:// URL is given, otherwise the
-// embedded SQLite store in the data directory.
-func openStore(ctx context.Context, c storeConfig) (store, error) {
+// embedded SQLite store in the data directory. It also returns the master key,
+// from which the services derive their own keys.
+func openStore(ctx context.Context, c storeConfig) (store, []byte, error) {
 	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+		return nil, nil, fmt.Errorf("create data directory: %w", err)
 	}
 	key, err := seal.LoadMasterKey(os.Getenv("LIFELINE_MASTER_KEY"), filepath.Join(c.dataDir, "master.key"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	st, err := open(ctx, c, key)
+	return st, key, err
+}
+
+func open(ctx context.Context, c storeConfig, key []byte) (store, error) {
 	switch {
 	case c.database == "":
 		return sqlite.Open(ctx, c.dataDir, sqlite.Options{MasterKey: key, Logger: c.logger, OnCommit: c.onCommit, OnSync: c.onSync})
