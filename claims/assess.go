@@ -261,3 +261,48 @@ func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// naturalEnd is the last day of an award decided now on facts that may
+// already include its end: a single claimant of Universal Credit who has
+// since become one of a couple (the award ends from the start of that
+// assessment period), a couple who have since separated, or a death. This
+// keeps a late decision the same as an early decision followed by the
+// change. Zero means the award runs on.
+func (u unit) naturalEnd(ppl people) rules.Date {
+	lead := ppl[u.claimants[0]]
+	apEnd := func(day rules.Date) rules.Date {
+		start, _ := periodBounds(u.freq, u.start, periodIndex(u.freq, u.start, day))
+		return start.AddDays(-1)
+	}
+	end := rules.Date(0)
+	earlier := func(d rules.Date) {
+		if end == 0 || d < end {
+			end = d
+		}
+	}
+	if died := lead.DiedOn(); died != 0 && len(u.claimants) == 1 {
+		if u.freq == "monthly" {
+			if _, last := periodBounds(u.freq, u.start, periodIndex(u.freq, u.start, died)); last == died {
+				earlier(died)
+			} else {
+				earlier(apEnd(died))
+			}
+		} else {
+			earlier(died)
+		}
+	}
+	if u.benefit == rules.UniversalCredit {
+		for _, f := range lead.facts {
+			if f.on < u.start {
+				continue
+			}
+			switch {
+			case len(u.claimants) == 1 && (f.typ == PartnerMovedIn || f.typ == partnerJoined):
+				earlier(apEnd(f.on))
+			case len(u.claimants) == 2 && (f.typ == PartnerMovedOut || f.typ == partnerLeft):
+				earlier(apEnd(f.on))
+			}
+		}
+	}
+	return end
+}

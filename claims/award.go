@@ -122,6 +122,9 @@ func buildAward(id string, events []lifeline.Event) (*Award, error) {
 		switch e.Type {
 		case awardDecided:
 			a.Benefit, a.ClaimID, a.Basis, a.Claimants, a.Start, a.Frequency = d.Benefit, d.ClaimID, d.Basis, d.Claimants, d.Start, d.Frequency
+			if d.EndsOn != 0 {
+				a.EndsOn, a.Status = d.EndsOn, "ended"
+			}
 			a.applyPeriods(e.ID, d)
 		case awardRevised:
 			rev := Revision{ID: e.ID, Cause: d.Cause, CauseType: d.CauseType, Reason: d.Reason, RecordedAt: e.RecordedAt,

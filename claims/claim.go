@@ -341,7 +341,8 @@ func (s *Service) makeAward(ctx context.Context, id string, u unit, ppl people, 
 		return nil, true, s.linkAward(ctx, id, u)
 	}
 	a := &Award{ID: id, Benefit: u.benefit.Key(), Start: u.start, Frequency: u.freq}
-	rv, err := revise(a, u.start, today, 0, today, s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
+	endsOn := u.naturalEnd(ppl)
+	rv, err := revise(a, u.start, today, endsOn, today, s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
 		return assessPeriod(s.params, u, ppl, n, start, end)
 	})
 	if err != nil {
@@ -359,6 +360,7 @@ func (s *Service) makeAward(ctx context.Context, id string, u unit, ppl people, 
 		return reasons, false, nil
 	}
 	d := rv.data
+	d.Overpayment, d.Underpayment = 0, 0
 	d.Benefit, d.ClaimID, d.Basis, d.Claimants, d.Start, d.Frequency = u.benefit.Key(), claimID, basis, u.claimants, u.start, u.freq
 	for i := range d.Periods {
 		d.Periods[i].New = false

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -77,10 +78,11 @@ func newService(st claims.Log) *claims.Service {
 
 // api is a client of one running platform.
 type api struct {
-	t   *testing.T
-	url string
-	svc *claims.Service
-	st  store
+	t    *testing.T
+	url  string
+	svc  *claims.Service
+	st   store
+	stop func() // stops the reassessment subscription
 }
 
 var runnerCount atomic.Int64
@@ -91,13 +93,21 @@ func start(t *testing.T, st store) *api {
 	svc := newService(st)
 	srv := httptest.NewServer((&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Claims: svc, Logger: quiet}).Handler())
 	t.Cleanup(srv.Close)
+	return &api{t: t, url: srv.URL, svc: svc, st: st, stop: process(t, st, svc)}
+}
+
+// process runs the reassessment subscription for svc until the test ends
+// or the returned function is called.
+func process(t *testing.T, st store, svc *claims.Service) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	r := &subscription.Runner{Name: claims.SubscriptionName, Holder: fmt.Sprintf("test-%d", runnerCount.Add(1)), Log: st, Store: st,
 		HandleBatch: svc.HandleBatch, Logger: quiet, LeaseTTL: 2 * time.Second, RetryWait: 50 * time.Millisecond}
 	go func() { r.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &api{t: t, url: srv.URL, svc: svc, st: st}
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
 }
 
 // call makes a request and decodes the JSON answer into out (if not nil),

@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -22,15 +23,47 @@ const SubscriptionName = "claims.reassessment"
 // different people are processed in parallel; one person's in log order.
 // Everything it does is idempotent, because delivery is at least once.
 func (s *Service) HandleBatch(ctx context.Context, events []lifeline.Event) error {
-	const workers = 32
-	var queues [workers][]lifeline.Event
+	var segment []lifeline.Event
 	for _, e := range events {
 		if !s.wants(e) {
 			continue
 		}
+		if !barrier(e.Type) {
+			segment = append(segment, e)
+			continue
+		}
+		// A change that joins, parts or ends a household touches two
+		// people's awards and claims: everything before it is finished
+		// first, and it runs alone, so the outcome is that of log order.
+		if err := s.handleConcurrently(ctx, segment); err != nil {
+			return err
+		}
+		segment = segment[:0]
+		if err := s.handle(ctx, e); err != nil {
+			return eventError(e, err)
+		}
+	}
+	return s.handleConcurrently(ctx, segment)
+}
+
+func barrier(typ string) bool {
+	return typ == PartnerMovedIn || typ == PartnerMovedOut || typ == Death
+}
+
+func eventError(e lifeline.Event, err error) error {
+	return fmt.Errorf("claims: event %d (%s %s): %w", e.Position, e.Type, e.ID, err)
+}
+
+// handleConcurrently processes events about different people in parallel
+// and each person's in log order.
+func (s *Service) handleConcurrently(ctx context.Context, events []lifeline.Event) error {
+	const workers = 32
+	var queues [workers][]lifeline.Event
+	for _, e := range events {
 		h := fnv.New32a()
 		h.Write([]byte(e.Subject))
-		queues[h.Sum32()%workers] = append(queues[h.Sum32()%workers], e)
+		q := h.Sum32() % workers
+		queues[q] = append(queues[q], e)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -41,19 +74,14 @@ func (s *Service) HandleBatch(ctx context.Context, events []lifeline.Event) erro
 		wg.Go(func() {
 			for _, e := range queues[w] {
 				if err := s.handle(ctx, e); err != nil {
-					errs[w] = fmt.Errorf("claims: event %d (%s %s): %w", e.Position, e.Type, e.ID, err)
+					errs[w] = eventError(e, err)
 					return
 				}
 			}
 		})
 	}
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (s *Service) wants(e lifeline.Event) bool {

@@ -32,8 +32,8 @@ func idempotencyKey(r *http.Request) (string, error) {
 	return k, nil
 }
 
-// post decodes a JSON body into a T and calls do with it and the key.
-func post[T any](s *Server, status int, do func(r *http.Request, in T, key string) (any, error)) http.HandlerFunc {
+// postJSON decodes a JSON body into a T and calls do with it and the key.
+func postJSON[T any](s *Server, status int, do func(r *http.Request, in T, key string) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.claimsReady(w, r) {
 			return
@@ -55,8 +55,8 @@ func post[T any](s *Server, status int, do func(r *http.Request, in T, key strin
 	}
 }
 
-// get calls do and encodes what it returns.
-func get(s *Server, do func(r *http.Request) (any, error)) http.HandlerFunc {
+// getJSON calls do and encodes what it returns.
+func getJSON(s *Server, do func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !s.claimsReady(w, r) {
 			return
@@ -71,13 +71,13 @@ func get(s *Server, do func(r *http.Request) (any, error)) http.HandlerFunc {
 }
 
 func (s *Server) registerPerson() http.HandlerFunc {
-	return post(s, http.StatusCreated, func(r *http.Request, in claims.Registration, key string) (any, error) {
+	return postJSON(s, http.StatusCreated, func(r *http.Request, in claims.Registration, key string) (any, error) {
 		return s.Claims.RegisterPerson(r.Context(), in, key)
 	})
 }
 
 func (s *Server) getPerson() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		asAt, err := queryTime(r, "as_at")
 		if err != nil {
 			return nil, err
@@ -93,32 +93,32 @@ func (s *Server) getPerson() http.HandlerFunc {
 }
 
 func (s *Server) personAwards() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		awards, err := s.Claims.PersonAwards(r.Context(), r.PathValue("id"))
 		return map[string]any{"awards": awards}, err
 	})
 }
 
 func (s *Server) recordLifeEvent() http.HandlerFunc {
-	return post(s, http.StatusAccepted, func(r *http.Request, in claims.LifeEventReport, key string) (any, error) {
+	return postJSON(s, http.StatusAccepted, func(r *http.Request, in claims.LifeEventReport, key string) (any, error) {
 		return s.Claims.RecordLifeEvent(r.Context(), in, key)
 	})
 }
 
 func (s *Server) getLifeEvent() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		return s.Claims.LifeEvent(r.Context(), r.PathValue("id"))
 	})
 }
 
 func (s *Server) submitClaim() http.HandlerFunc {
-	return post(s, http.StatusAccepted, func(r *http.Request, in claims.ClaimRequest, key string) (any, error) {
+	return postJSON(s, http.StatusAccepted, func(r *http.Request, in claims.ClaimRequest, key string) (any, error) {
 		return s.Claims.SubmitClaim(r.Context(), in, key)
 	})
 }
 
 func (s *Server) getClaim() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		asAt, err := queryTime(r, "as_at")
 		if err != nil {
 			return nil, err
@@ -132,13 +132,13 @@ type withdrawal struct {
 }
 
 func (s *Server) withdrawClaim() http.HandlerFunc {
-	return post(s, http.StatusOK, func(r *http.Request, in withdrawal, _ string) (any, error) {
+	return postJSON(s, http.StatusOK, func(r *http.Request, in withdrawal, _ string) (any, error) {
 		return s.Claims.WithdrawClaim(r.Context(), r.PathValue("id"), in.Reason)
 	})
 }
 
 func (s *Server) getAward() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		asAt, err := queryTime(r, "as_at")
 		if err != nil {
 			return nil, err
@@ -148,7 +148,7 @@ func (s *Server) getAward() http.HandlerFunc {
 }
 
 func (s *Server) listTasks() http.HandlerFunc {
-	return get(s, func(r *http.Request) (any, error) {
+	return getJSON(s, func(r *http.Request) (any, error) {
 		tasks, err := s.Claims.Tasks(r.Context(), r.URL.Query().Get("status"))
 		return map[string]any{"tasks": tasks}, err
 	})
@@ -162,7 +162,7 @@ type upratingRequest struct {
 // request cut off part way leaves the progress recorded, and the next
 // request resumes it.
 func (s *Server) uprate() http.HandlerFunc {
-	return post(s, http.StatusOK, func(r *http.Request, in upratingRequest, _ string) (any, error) {
+	return postJSON(s, http.StatusOK, func(r *http.Request, in upratingRequest, _ string) (any, error) {
 		from, err := rules.ParseDate(in.From)
 		if err != nil {
 			return nil, lifeline.FieldErrorf(lifeline.EINVALID, "from", "from %v: use YYYY-MM-DD, e.g. 2026-04-06", err)
