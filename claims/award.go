@@ -213,6 +213,9 @@ type revision struct {
 // one of them is an overpayment, a higher one an underpayment (arrears).
 func revise(a *Award, from, horizon, endsOn, today rules.Date, rulesVersion string, assess func(n int, start, end rules.Date) (assessed, error)) (revision, error) {
 	var rv revision
+	if endsOn == 0 || (a.EndsOn != 0 && a.EndsOn < endsOn) {
+		endsOn = a.EndsOn // an award that has ended stays ended
+	}
 	last := horizon
 	if endsOn != 0 && endsOn < last {
 		last = endsOn

@@ -259,3 +259,12 @@ func outcomeFor(t *testing.T, v claims.LifeEventView, awardID string) claims.Out
 	t.Fatalf("life event %s has no outcome for award %s: %+v", v.ID, awardID, v.Outcomes)
 	return claims.Outcome{}
 }
+
+func mustMarshal(t *testing.T, v any) json.RawMessage {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
