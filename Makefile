@@ -4,12 +4,14 @@ GO      ?= go
 BIN     := bin/lifeline
 ADDR    ?= :8080
 DATA    ?= ./data
+DEMO    ?= 3000
 
 .PHONY: run build test test-go vet bench clean
 
-## run: build and start the platform on the embedded store in $(DATA)
+## run: build and start the platform on the embedded store in $(DATA), with a
+## synthetic population of $(DEMO) people loaded on first start (DEMO=0 for none)
 run: build
-	$(BIN) serve --addr $(ADDR) --data $(DATA)
+	$(BIN) serve --addr $(ADDR) --data $(DATA) --demo $(DEMO)
 
 ## build: compile the lifeline binary into bin/
 build:
@@ -23,7 +25,7 @@ test: vet
 # PostgreSQL server (scripts/with-postgres.sh sets it).
 test-go:
 	CI=$${CI:-true} $(GO) test -count=1 -timeout 20m ./...
-	CI=$${CI:-true} $(GO) test -count=1 -race -timeout 20m ./groupcommit/ ./subscription/ ./sqlite/ ./http/
+	CI=$${CI:-true} $(GO) test -count=1 -race -timeout 20m ./groupcommit/ ./subscription/ ./sqlite/ ./http/ ./claims/
 
 vet:
 	$(GO) vet ./...

@@ -107,20 +107,28 @@ func (s *Service) handle(ctx context.Context, e lifeline.Event) error {
 	return err
 }
 
-// loadPeople reads the timelines of ids and of every partner they have had,
-// which households and bereavement need.
+// loadPeople reads the timelines of ids and their partners.
 func (s *Service) loadPeople(ctx context.Context, ids ...string) (people, error) {
 	ppl := people{}
+	return ppl, s.loadInto(ctx, ppl, ids...)
+}
+
+// loadInto adds to ppl the timelines of ids and of every partner they have
+// had, which households and bereavement need.
+func (s *Service) loadInto(ctx context.Context, ppl people, ids ...string) error {
 	var load func(id string, depth int) error
 	load = func(id string, depth int) error {
-		if id == "" || ppl[id] != nil {
+		if id == "" {
 			return nil
 		}
-		t, err := s.timeline(ctx, id, time.Time{})
-		if err != nil {
-			return err
+		t := ppl[id]
+		if t == nil {
+			var err error
+			if t, err = s.timeline(ctx, id, time.Time{}); err != nil {
+				return err
+			}
+			ppl[id] = t
 		}
-		ppl[id] = t
 		if depth > 0 {
 			for _, p := range t.partners() {
 				if err := load(p, depth-1); err != nil {
@@ -132,10 +140,10 @@ func (s *Service) loadPeople(ctx context.Context, ids ...string) (people, error)
 	}
 	for _, id := range ids {
 		if err := load(id, 1); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return ppl, nil
+	return nil
 }
 
 // partners lists everyone the person has lived with as a partner.
@@ -154,11 +162,10 @@ type cause struct {
 	id, typ, reason string
 }
 
+// processLifeEvent carries one life event to every award it touches. A
+// second delivery repeats no work: revisions are found by their cause, new
+// awards by their derived ids, and the outcomes are written only once.
 func (s *Service) processLifeEvent(ctx context.Context, e lifeline.Event) error {
-	done, err := s.log.ReadStream(ctx, lifeEventStream(e.ID), lifeline.StreamQuery{Limit: 1})
-	if err != nil || len(done) > 0 {
-		return err
-	}
 	personID := strings.TrimPrefix(e.Stream, "person-")
 	var d lifeEventData
 	if err := json.Unmarshal(e.Data, &d); err != nil {
@@ -187,8 +194,11 @@ func (s *Service) processLifeEvent(ctx context.Context, e lifeline.Event) error 
 	if err != nil {
 		return err
 	}
-	ppl, err := s.loadPeople(ctx, personID, partner)
-	if err != nil {
+	ppl := people{}
+	if e.Type != PartnerMovedIn && e.Type != PartnerMovedOut {
+		ppl[personID] = t // unchanged since it was read: only partner changes write to it
+	}
+	if err := s.loadInto(ctx, ppl, personID, partner); err != nil {
 		return err
 	}
 	c := cause{id: e.ID, typ: e.Type, reason: describe(e.Type, on)}
@@ -279,16 +289,8 @@ func (s *Service) reviseAward(ctx context.Context, id string, ppl people, from, 
 	if !a.liveOn(from) {
 		return o, false, nil
 	}
-	for _, p := range a.Claimants {
-		if ppl[p] == nil {
-			more, err := s.loadPeople(ctx, p)
-			if err != nil {
-				return o, false, err
-			}
-			for k, v := range more {
-				ppl[k] = v
-			}
-		}
+	if err := s.loadInto(ctx, ppl, a.Claimants...); err != nil {
+		return o, false, err
 	}
 	b, _ := benefitByKey(a.Benefit)
 	u := unit{benefit: b, claimants: a.Claimants, start: a.Start, freq: a.Frequency}

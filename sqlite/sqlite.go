@@ -69,6 +69,7 @@ type DB struct {
 	lock   *os.File
 	write  *sql.DB // the writer goroutine's connection, and one for leases
 	read   *sql.DB
+	stmts  sync.Map // query -> *sql.Stmt on read
 	opts   Options
 	keys   *seal.Keyring
 	writer *writer
@@ -268,6 +269,7 @@ func (db *DB) closeHandles() error {
 		errs = append(errs, db.writer.close())
 	}
 	if db.read != nil {
+		db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 		errs = append(errs, db.read.Close())
 	}
 	if db.write != nil {

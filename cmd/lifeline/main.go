@@ -5,6 +5,7 @@
 //	lifeline calc       calculate entitlement for one situation (JSON on stdin)
 //	lifeline simulate   cost every benefit over a synthetic population
 //	lifeline verify     check provenance receipts and checkpoints
+//	lifeline uprate     reassess every live award from new rates' start
 package main
 
 import (
@@ -24,10 +25,11 @@ const usage = `Usage: lifeline <command> [flags]
 
 Commands:
   serve      run the platform
-  bench      measure the platform on this machine (lifeline bench events)
+  bench      measure the platform on this machine (events, life-events, uprating)
   calc       calculate entitlement for one situation read as JSON on stdin
   simulate   cost every benefit over a synthetic population
   verify     check a provenance receipt, or that one checkpoint extends another
+  uprate     reassess every live award with new rates (lifeline uprate --from 2026-04-06)
 
 Run "lifeline <command> -h" for a command's flags.
 `
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSimulate(ctx, args, stdout, stderr)
 	case "verify":
 		return runVerify(ctx, args, stdout, stderr)
+	case "uprate":
+		return runUprate(ctx, args, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

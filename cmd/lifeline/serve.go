@@ -153,8 +153,10 @@ func subscriptions(st store, svc *claims.Service, m *metrics.Metrics, logger *sl
 // newClaims builds the claims service on the store. Its index key is
 // derived from the master key, so every instance on a database agrees.
 func newClaims(st store, master []byte, allowSpecimen bool) *claims.Service {
-	return claims.New(st, claims.Config{IndexKey: seal.DeriveKey(master, "national insurance number index"), AllowSpecimenNINO: allowSpecimen})
+	return claims.New(st, claims.Config{IndexKey: indexKey(master), AllowSpecimenNINO: allowSpecimen})
 }
+
+func indexKey(master []byte) []byte { return seal.DeriveKey(master, "national insurance number index") }
 
 func storeName(database string) string {
 	if database == "" {
