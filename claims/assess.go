@@ -121,8 +121,12 @@ func (u unit) household(ppl people, n int, start, end rules.Date) rules.Househol
 	}
 	// A partner who has died leaves the lead bereaved: Bereavement Support
 	// Payment is assessed on the lead's own award.
-	if partnerDiedOn == 0 && ls.PartnerID != "" && len(ids) == 1 {
-		if p := ppl[ls.PartnerID]; p != nil {
+	late := ls.PartnerID
+	if late == "" {
+		late = ls.BereavedOf
+	}
+	if partnerDiedOn == 0 && late != "" && len(ids) == 1 {
+		if p := ppl[late]; p != nil {
 			if died := p.DiedOn(); died != 0 && died <= end {
 				partnerDiedOn = died
 				ps := p.On(end)

@@ -208,10 +208,11 @@ type revision struct {
 }
 
 // revise works out the award's periods from the period containing from up to
-// horizon (and no further than endsOn, if the award is to end), against what
+// horizon (and no further than endsOn, if the award is to end, nor than the
+// last period the rates cover, which covered ends), against what
 // is recorded. Periods that had ended by today are due: a lower amount for
 // one of them is an overpayment, a higher one an underpayment (arrears).
-func revise(a *Award, from, horizon, endsOn, today rules.Date, rulesVersion string, assess func(n int, start, end rules.Date) (assessed, error)) (revision, error) {
+func revise(a *Award, from, horizon, endsOn, today, covered rules.Date, rulesVersion string, assess func(n int, start, end rules.Date) (assessed, error)) (revision, error) {
 	var rv revision
 	if endsOn == 0 || (a.EndsOn != 0 && a.EndsOn < endsOn) {
 		endsOn = a.EndsOn // an award that has ended stays ended
@@ -228,6 +229,10 @@ func revise(a *Award, from, horizon, endsOn, today rules.Date, rulesVersion stri
 		start, end := periodBounds(a.Frequency, a.Start, n)
 		if endsOn != 0 && end > endsOn {
 			end = endsOn
+		}
+		if covered != 0 && end > covered {
+			nTo = n - 1 // assessed when the next year's rates are loaded
+			break
 		}
 		got, err := assess(n, start, end)
 		if err != nil {

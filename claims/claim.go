@@ -141,6 +141,14 @@ var firstClaimDate = rules.MakeDate(2024, 4, 8)
 // decided in the background (see Claim for its state): at once if it can
 // be, or after identity is verified or evidence arrives.
 func (s *Service) SubmitClaim(ctx context.Context, r ClaimRequest, key string) (*ClaimView, error) {
+	if key != "" { // a retry: the claim was made (and may have moved on)
+		if c, err := s.Claim(ctx, derivedID("claim", key), time.Time{}); err == nil {
+			if c.Benefit != r.Benefit || !slices.Equal(c.Claimants, r.Claimants) {
+				return nil, lifeline.ReusedKeyError(key)
+			}
+			return c, nil
+		}
+	}
 	b, ok := benefitByKey(r.Benefit)
 	if !ok {
 		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "benefit", "%q is not a benefit: use one of %s", truncate(r.Benefit, 40), strings.Join(BenefitKeys(), ", "))
@@ -215,7 +223,7 @@ func (s *Service) SubmitClaim(ctx context.Context, r ClaimRequest, key string) (
 		}
 		reports[i] = c
 	}
-	id, err := s.newID()
+	id, err := s.idFor("claim", key)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +350,7 @@ func (s *Service) makeAward(ctx context.Context, id string, u unit, ppl people, 
 	}
 	a := &Award{ID: id, Benefit: u.benefit.Key(), Start: u.start, Frequency: u.freq}
 	endsOn := u.naturalEnd(ppl)
-	rv, err := revise(a, u.start, today, endsOn, today, s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
+	rv, err := revise(a, u.start, today, endsOn, today, s.params.LastDay(), s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
 		return assessPeriod(s.params, u, ppl, n, start, end)
 	})
 	if err != nil {

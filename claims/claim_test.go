@@ -216,3 +216,63 @@ func TestRestartInTheMiddleOfProcessing(t *testing.T) {
 		}
 	})
 }
+
+// Every POST may be retried with its Idempotency-Key and gets the first
+// answer, even when the first request changed what a new one would be
+// checked against.
+func TestRetriesWithAKey(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store) {
+		a := start(t, st)
+		reg := map[string]any{"nino": "QQ314159A", "given_names": "Nia", "family_name": "Example", "date_of_birth": "1991-03-14",
+			"address": map[string]any{"lines": []string{"9 Road"}, "postcode": "LS2 9JT"}, "identity_confidence": "high"}
+		var p1, p2 claims.PersonView
+		a.call("POST", "/v1/people", reg, "reg-nia", 201, &p1)
+		a.call("POST", "/v1/people", reg, "reg-nia", 201, &p2)
+		if p1.ID != p2.ID {
+			t.Errorf("a retried registration made %s then %s", p1.ID, p2.ID)
+		}
+		oz := a.person("Oz", "1990-05-05")
+		move := map[string]any{"type": claims.PartnerMovedIn, "person_id": p1.ID, "occurred_on": "2026-06-01", "data": map[string]any{"partner_id": oz}}
+		var e1, e2 claims.LifeEventView
+		a.call("POST", "/v1/life-events", move, "move-nia", 202, &e1)
+		a.call("POST", "/v1/life-events", move, "move-nia", 202, &e2)
+		if e1.ID != e2.ID {
+			t.Errorf("a retried report made %s then %s", e1.ID, e2.ID)
+		}
+		claim := map[string]any{"benefit": "universal_credit", "claimants": []string{p1.ID, oz}, "claim_date": "2026-07-01", "channel": "online"}
+		var c1, c2 claims.ClaimView
+		a.call("POST", "/v1/claims", claim, "claim-nia", 202, &c1)
+		a.call("POST", "/v1/claims", claim, "claim-nia", 202, &c2)
+		if c1.ID != c2.ID {
+			t.Errorf("a retried claim made %s then %s", c1.ID, c2.ID)
+		}
+		// Without the key the same claim is a second claim, and refused.
+		a.call("POST", "/v1/claims", claim, "", 409, nil)
+	})
+}
+
+// A death leaves the partner bereaved, not still in a couple: they claim
+// alone, and Bereavement Support Payment follows.
+func TestBereavedPartnerClaimsAlone(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store) {
+		a := start(t, st)
+		pia := a.person("Pia", "1980-09-09")
+		raj := a.person("Raj", "1979-01-01")
+		a.event(claims.PartnerMovedIn, pia, "2025-01-01", map[string]any{"partner_id": raj})
+		a.event(claims.ChildBorn, pia, "2025-06-01", nil)
+		a.event(claims.Death, raj, "2026-06-15", nil)
+		var p claims.PersonView
+		a.call("GET", "/v1/people/"+pia, nil, "", 200, &p)
+		if p.PartnerID != "" || p.BereavedOf != raj {
+			t.Errorf("after the death: partner %q bereaved of %q, want no partner, bereaved of %s", p.PartnerID, p.BereavedOf, raj)
+		}
+		uc := a.awarded("universal_credit", []string{pia}, "2026-07-01")
+		if len(uc.Claimants) != 1 {
+			t.Errorf("claimants %v", uc.Claimants)
+		}
+		bsp := a.awarded("bereavement_support_payment", []string{pia}, "2026-07-01")
+		if bsp.Periods[0].Amount == 0 {
+			t.Errorf("bereavement support payment: %+v", bsp.Periods[0])
+		}
+	})
+}

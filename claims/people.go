@@ -1,7 +1,10 @@
 package claims
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/mail"
 	"slices"
@@ -126,7 +129,7 @@ func (s *Service) RegisterPerson(ctx context.Context, r Registration, key string
 	if err != nil {
 		return nil, err
 	}
-	id, err := s.newID()
+	id, err := s.idFor("person", key)
 	if err != nil {
 		return nil, err
 	}
@@ -134,16 +137,13 @@ func (s *Service) RegisterPerson(ctx context.Context, r Registration, key string
 		key = "register:" + key
 	}
 	// The reservation of the number comes first and names the person, so
-	// that two registrations racing for one number cannot both win.
+	// that two registrations racing for one number cannot both win. A retry
+	// with the same key makes the same reservation, which is a replay.
 	nstream := s.ninoStream(lifeline.NINO(d.NINO))
 	_, err = s.appendOne(ctx, nstream, lifeline.ExpectNoStream, key, lifeline.NewEvent{
 		Type: "nino-reserved", Data: mustJSON(map[string]string{"person_id": id}), Metadata: metadata(ctx, ""),
 	})
-	resumed := err == nil && key != ""
-	if err != nil && !isConflict(err) {
-		return nil, err
-	}
-	if err != nil || resumed {
+	if isConflict(err) {
 		events, rerr := s.log.ReadStream(ctx, nstream, lifeline.StreamQuery{Limit: 1})
 		if rerr != nil {
 			return nil, rerr
@@ -154,20 +154,19 @@ func (s *Service) RegisterPerson(ctx context.Context, r Registration, key string
 		if len(events) == 1 {
 			json.Unmarshal(events[0].Data, &res)
 		}
-		if res.PersonID != id {
-			existing, rerr := s.timeline(ctx, res.PersonID, time.Time{})
-			switch {
-			case rerr == nil && err != nil:
-				return nil, lifeline.FieldErrorf(lifeline.ECONFLICT, "nino", "a person with National Insurance number %s is already registered, with id %s", d.NINO, existing.ID)
-			case rerr == nil:
-				return s.Person(ctx, res.PersonID, time.Time{}, 0)
-			case lifeline.ErrorCode(rerr) != lifeline.ENOTFOUND:
-				return nil, rerr
-			}
-			// The number was reserved but the registration never written
-			// (a crash between the two): finish it under the reserved id.
-			id = res.PersonID
+		_, rerr = s.timeline(ctx, res.PersonID, time.Time{})
+		switch {
+		case rerr == nil:
+			return nil, lifeline.FieldErrorf(lifeline.ECONFLICT, "nino", "a person with National Insurance number %s is already registered, with id %s", d.NINO, res.PersonID)
+		case lifeline.ErrorCode(rerr) != lifeline.ENOTFOUND:
+			return nil, rerr
 		}
+		// The number was reserved but the registration never written (a
+		// crash between the two): finish it under the reserved id.
+		id, err = res.PersonID, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	_, err = s.appendOne(ctx, personStream(id), lifeline.ExpectNoStream, "", lifeline.NewEvent{
 		Type: personRegistered, Subject: id, Data: mustJSON(d), Metadata: metadata(ctx, ""),
@@ -357,6 +356,18 @@ func (s *Service) checkAgainstHistory(ctx context.Context, c checkedReport, t *T
 func (s *Service) RecordLifeEvent(ctx context.Context, r LifeEventReport, key string) (*LifeEventView, error) {
 	for attempt := 0; ; attempt++ {
 		c, t, err := s.checkReport(ctx, r)
+		// A retry is checked against a history that already holds the
+		// report (a partner cannot move in twice): find it first.
+		if id, ok := t.reportFor(key); ok {
+			e, err := s.log.ReadEvent(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if e.Type != c.typ || civilDate(e.OccurredAt) != c.on || !bytes.Equal(e.Data, mustJSON(c.data)) {
+				return nil, lifeline.ReusedKeyError(key)
+			}
+			return s.lifeEventView(ctx, e)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -374,17 +385,47 @@ func (s *Service) RecordLifeEvent(ctx context.Context, r LifeEventReport, key st
 		if len(events) != 1 {
 			return nil, lifeline.Errorf(lifeline.EINTERNAL, "life event not found after it was recorded")
 		}
+		// The other partner's record changes at once, so that their next
+		// report or claim is checked against it; the reassessment would
+		// write the same, once, if this instance stopped here.
+		partner := c.data.PartnerID
+		if partner == "" {
+			partner = t.On(c.on).PartnerID
+		}
+		if err := s.mirrorPartner(ctx, events[0], c.personID, partner); err != nil {
+			return nil, err
+		}
 		return s.lifeEventView(ctx, events[0])
 	}
 }
 
 func (s *Service) appendReport(ctx context.Context, c checkedReport, expected lifeline.Expected, key, causation string) (lifeline.AppendResult, error) {
+	md := metadata(ctx, causation)
 	if key != "" {
+		md.CorrelationID = reportMarker(key)
 		key = "life-event:" + key
 	}
 	return s.appendOne(ctx, personStream(c.personID), expected, key, lifeline.NewEvent{
-		Type: c.typ, OccurredAt: dayTime(c.on), Subject: c.personID, Data: mustJSON(c.data), Metadata: metadata(ctx, causation),
+		Type: c.typ, OccurredAt: dayTime(c.on), Subject: c.personID, Data: mustJSON(c.data), Metadata: md,
 	})
+}
+
+const reportMarkerPrefix = "report:"
+
+// reportMarker names a report made with an idempotency key, in its
+// metadata, so that a retry finds it; the key itself is not kept.
+func reportMarker(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return reportMarkerPrefix + hex.EncodeToString(sum[:16])
+}
+
+// reportFor finds the report made with key, if any.
+func (t *Timeline) reportFor(key string) (string, bool) {
+	if t == nil || key == "" {
+		return "", false
+	}
+	id, ok := t.reports[reportMarker(key)]
+	return id, ok
 }
 
 // LifeEvent returns a life event and, once processed, its outcomes.

@@ -99,10 +99,38 @@ func (s *Service) handle(ctx context.Context, e lifeline.Event) error {
 		} else {
 			err = s.processLifeEvent(ctx, e)
 		}
+		if lifeline.ErrorCode(err) == lifeline.EINVALID {
+			return s.setAside(ctx, e, err)
+		}
 		if !isConflict(err) {
 			return err
 		}
 		time.Sleep(time.Duration(attempt) * time.Millisecond)
+	}
+	return err
+}
+
+// setAside records that an event cannot be assessed by the rules as they
+// stand (a period the rates do not cover, say) and opens a task for an
+// agent, so that one such event does not stop every later one.
+func (s *Service) setAside(ctx context.Context, e lifeline.Event, cause error) error {
+	text := fmt.Sprintf("%s %s could not be assessed automatically: %s", e.Type, e.ID, lifeline.ErrorMessage(cause))
+	if e.Type == claimReceived {
+		c, err := s.Claim(ctx, strings.TrimPrefix(e.Stream, "claim-"), time.Time{})
+		if err != nil {
+			return err
+		}
+		return s.await(ctx, c, StateAwaitingEvidence, "decide-by-hand", text)
+	}
+	person := strings.TrimPrefix(e.Stream, "person-")
+	if err := s.openTask(ctx, Task{ID: derivedID("task", e.ID), Kind: "reassess-by-hand", PersonID: person, Description: text}); err != nil {
+		return err
+	}
+	_, err := s.appendOne(ctx, lifeEventStream(e.ID), lifeline.ExpectNoStream, "", lifeline.NewEvent{
+		Type: "life-event-processed", Subject: person, Data: mustJSON(processed{PersonID: person, Outcomes: []Outcome{}, Note: text + " An agent has a task to reassess by hand."}),
+	})
+	if isConflict(err) {
+		return nil
 	}
 	return err
 }
@@ -185,13 +213,7 @@ func (s *Service) processLifeEvent(ctx context.Context, e lifeline.Event) error 
 	if partner == "" {
 		partner = t.On(on).PartnerID
 	}
-	switch e.Type {
-	case PartnerMovedIn:
-		err = s.mirror(ctx, partner, partnerJoined, e, lifeEventData{PartnerID: personID, Cause: e.ID})
-	case PartnerMovedOut:
-		err = s.mirror(ctx, partner, partnerLeft, e, lifeEventData{Cause: e.ID})
-	}
-	if err != nil {
+	if err := s.mirrorPartner(ctx, e, personID, partner); err != nil {
 		return err
 	}
 	ppl := people{}
@@ -260,6 +282,27 @@ func describe(typ string, on rules.Date) string {
 	return strings.ReplaceAll(typ, "-", " ") + " on " + on.String()
 }
 
+// mirrorPartner records in the partner's stream a change to the couple that
+// the other reported: moving in or out, or a death, which leaves the
+// survivor bereaved.
+func (s *Service) mirrorPartner(ctx context.Context, e lifeline.Event, person, partner string) error {
+	switch e.Type {
+	case PartnerMovedIn:
+		return s.mirror(ctx, partner, partnerJoined, e, lifeEventData{PartnerID: person, Cause: e.ID})
+	case PartnerMovedOut:
+		return s.mirror(ctx, partner, partnerLeft, e, lifeEventData{Cause: e.ID})
+	case Death:
+		t, err := s.timeline(ctx, person, time.Time{})
+		if err != nil {
+			return err
+		}
+		if p := t.On(civilDate(e.OccurredAt)).PartnerID; p != "" {
+			return s.mirror(ctx, p, partnerLeft, e, lifeEventData{PartnerID: person, Cause: e.ID})
+		}
+	}
+	return nil
+}
+
 // mirror records a partner's change in the other partner's stream.
 func (s *Service) mirror(ctx context.Context, person, typ string, e lifeline.Event, d lifeEventData) error {
 	if person == "" {
@@ -294,7 +337,7 @@ func (s *Service) reviseAward(ctx context.Context, id string, ppl people, from, 
 	}
 	b, _ := benefitByKey(a.Benefit)
 	u := unit{benefit: b, claimants: a.Claimants, start: a.Start, freq: a.Frequency}
-	rv, err := revise(a, from, today, endsOn, today, s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
+	rv, err := revise(a, from, today, endsOn, today, s.params.LastDay(), s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
 		return assessPeriod(s.params, u, ppl, n, start, end)
 	})
 	if err != nil {
@@ -330,8 +373,8 @@ func outcomeOf(r Revision) (string, rules.Money) {
 	return NoChange, 0
 }
 
-// liveUC finds a person's Universal Credit award live on day with the
-// given number of claimants.
+// liveUC finds a person's Universal Credit award live on day, or ended by a
+// change on day, with the given number of claimants.
 func (s *Service) liveUC(ctx context.Context, t *Timeline, day rules.Date, claimants int) (*Award, error) {
 	for _, l := range t.Awards {
 		if l.Benefit != rules.UniversalCredit.Key() {
@@ -341,7 +384,10 @@ func (s *Service) liveUC(ctx context.Context, t *Timeline, day rules.Date, claim
 		if err != nil {
 			return nil, err
 		}
-		if a.liveOn(day) && a.Start <= day && len(a.Claimants) == claimants {
+		// An award decided after the change was recorded has already been
+		// ended by it (see unit.naturalEnd): it still counts as the award
+		// the change acts on.
+		if a.Start <= day && (a.liveOn(day) || a.EndsOn == apStart(a, day).AddDays(-1)) && len(a.Claimants) == claimants {
 			return a, nil
 		}
 	}

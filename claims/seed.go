@@ -35,7 +35,7 @@ func (s *Service) Seed(ctx context.Context, batch []SeedPerson) ([]string, error
 		u := unit{benefit: sp.Benefit, claimants: []string{id}, start: sp.Start, freq: sp.Benefit.Frequency()}
 		t := &Timeline{ID: id, registered: sp.Details}
 		a := &Award{ID: awardID, Benefit: sp.Benefit.Key(), Start: sp.Start, Frequency: u.freq}
-		rv, err := revise(a, sp.Start, today, 0, today, s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
+		rv, err := revise(a, sp.Start, today, 0, today, s.params.LastDay(), s.params.Version(), func(n int, start, end rules.Date) (assessed, error) {
 			return assessPeriod(s.params, u, people{id: t}, n, start, end)
 		})
 		if err != nil {

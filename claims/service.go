@@ -93,6 +93,15 @@ func (s *Service) today() rules.Date {
 
 func (s *Service) newID() (string, error) { return lifeline.NewID(s.now(), s.rand) }
 
+// idFor is a new id, or with an idempotency key one derived from it, so that
+// a retry names the same person or claim and its writes are replays.
+func (s *Service) idFor(kind, key string) (string, error) {
+	if key != "" {
+		return derivedID(kind, key), nil
+	}
+	return s.newID()
+}
+
 // derivedID is a UUID (version 8) computed from parts: an award made by a
 // decision or a change gets the same id however often the work is redone,
 // so a retry finds it instead of making a second one.

@@ -83,6 +83,7 @@ type State struct {
 	DiedOn          rules.Date     `json:"died_on,omitempty"`
 	PartnerID       string         `json:"partner_id,omitempty"`
 	PartnerSince    rules.Date     `json:"partner_since,omitempty"`
+	BereavedOf      string         `json:"bereaved_of,omitempty"` // a partner who died`
 	Children        []Child        `json:"children"`
 	NonDependants   []NonDependant `json:"non_dependants"`
 	Tenure          string         `json:"tenure"`
@@ -121,6 +122,7 @@ type Timeline struct {
 	Claims     []Link
 	Awards     []Link
 	Erased     bool
+	reports    map[string]string // report marker (from an idempotency key) -> event id
 }
 
 // buildTimeline folds a person's stream.
@@ -128,6 +130,12 @@ func buildTimeline(id string, events []lifeline.Event) (*Timeline, error) {
 	t := &Timeline{ID: id}
 	for _, e := range events {
 		t.Version = e.Version
+		if m := e.Metadata.CorrelationID; strings.HasPrefix(m, reportMarkerPrefix) {
+			if t.reports == nil {
+				t.reports = map[string]string{}
+			}
+			t.reports[m] = e.ID
+		}
 		if e.Erased {
 			t.Erased = true
 			continue
@@ -210,6 +218,9 @@ func (s *State) apply(f *fact) {
 		s.PartnerID, s.PartnerSince = d.PartnerID, f.on
 	case PartnerMovedOut, partnerLeft:
 		s.PartnerID, s.PartnerSince = "", 0
+		if d.PartnerID != "" { // left by death
+			s.BereavedOf = d.PartnerID
+		}
 	case ChildBorn, ChildJoined:
 		s.Children = append(s.Children, Child{ID: f.eventID, Name: d.Name, DateOfBirth: d.DateOfBirth, Disability: d.Disability, Exception: d.Exception, JoinedOn: f.on})
 	case ChildLeft:

@@ -124,6 +124,16 @@ func loadEmbedded() (*Params, error) {
 	return p, nil
 }
 
+// LastDay is the last day the published rates cover: no period ending
+// after it can be assessed until the next up-rating is loaded.
+func (p *Params) LastDay() Date {
+	d := p.defs["coverage.last_day"]
+	if d == nil || len(d.Values) == 0 {
+		return 0
+	}
+	return d.Values[len(d.Values)-1].v.date
+}
+
 // Version names this exact set of parameters, e.g. "rules-3f2a9c01d4e5":
 // a hash of every name, date and value, so that a decision records which
 // law it applied and an up-rating can tell what was decided under older rates.

@@ -215,21 +215,28 @@ func (r *Rates) universalCredit(h *Household, f *facts, out *Amounts, ex *explai
 }
 
 // ucBasicConditions checks age, pension age and capital.
+// ucAllAbroad reports whether every adult has been outside Great Britain
+// for longer than the one month a temporary absence keeps entitlement
+// (SI 2013/376 reg 11(1)). A partner alone abroad longer would make the
+// other a single claimant (reg 3(3)(d)); that is not modelled.
+func (r *Rates) ucAllAbroad(h *Household, f *facts, ex *explainer) bool {
+	for i := 0; i < f.nAdults; i++ {
+		if since := h.Adults[i].AbroadSince; since == 0 || since.AddMonths(1) >= r.end {
+			return false
+		}
+	}
+	if ex != nil {
+		ex.add(UniversalCredit, "Outside Great Britain since "+h.Adults[0].AbroadSince.String()+", longer than the one month a temporary absence is allowed.", "SI 2013/376 reg 11(1)")
+	}
+	return f.nAdults > 0
+}
+
 func (r *Rates) ucBasicConditions(h *Household, f *facts, ex *explainer) bool {
 	// A temporary absence from Great Britain keeps entitlement for one month
 	// (SI 2013/376 reg 11(1)); a household all of whose adults have been
 	// away longer has none. (A partner alone abroad longer than that would
 	// make the other a single claimant, reg 3(3)(d); that is not modelled.)
-	away := 0
-	for i := 0; i < f.nAdults; i++ {
-		if since := h.Adults[i].AbroadSince; since != 0 && since.AddMonths(1) < r.end {
-			away++
-		}
-	}
-	if away == f.nAdults {
-		if ex != nil {
-			ex.add(UniversalCredit, fmt.Sprintf("Outside Great Britain since %s, longer than the one month a temporary absence is allowed.", h.Adults[0].AbroadSince), "SI 2013/376 reg 11(1)")
-		}
+	if r.ucAllAbroad(h, f, ex) {
 		return false
 	}
 	adultsOK := 0

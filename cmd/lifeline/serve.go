@@ -77,24 +77,25 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	logger.Info("serving", "addr", ln.Addr().String(), "store", storeName(*database))
-
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, r := range subscriptions(st, svc, m, logger) {
 		wg.Go(func() { r.Run(work) })
 	}
-	if *demo > 0 {
+	if *demo > 0 { // before listening, so that the first request sees a working department
 		if err := loadDemo(ctx, st, svc, *demo, logger); err != nil {
 			stopWork()
 			wg.Wait()
 			return fmt.Errorf("load demo data: %w", err)
 		}
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		stopWork()
+		wg.Wait()
+		return err
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "store", storeName(*database))
 	host, _ := os.Hostname()
 	signer := &publish.Signer{Store: st, Leases: st, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Key: logKey, Logger: logger}
 	wg.Go(func() { signer.Run(work) })

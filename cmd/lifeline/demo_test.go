@@ -1,0 +1,162 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/claims"
+	"github.com/lifeline-gov/lifeline/metrics"
+)
+
+// TestDemoLoadsADepartment loads a small demo into a real store with the
+// background subscriptions running, as serve does, and checks that the
+// department works: every benefit has awards, changes have revised some,
+// agents have tasks waiting, no number could be a real person's, and a
+// second start loads nothing.
+func TestDemoLoadsADepartment(t *testing.T) {
+	ctx := context.Background()
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	st, master, err := openStore(ctx, storeConfig{dataDir: t.TempDir(), logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := newClaims(st, master, true)
+
+	work, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, r := range subscriptions(st, svc, metrics.New(), logger) {
+		wg.Go(func() { r.Run(work) })
+	}
+	defer func() { stop(); wg.Wait() }()
+
+	began := time.Now()
+	if err := loadDemo(ctx, st, svc, 200, logger); err != nil {
+		t.Fatal(err)
+	}
+	loaded := time.Since(began)
+	head := waitForReassessment(t, st)
+	t.Logf("loaded in %s, reassessed in %s: %d events", loaded.Round(time.Millisecond), time.Since(began).Round(time.Millisecond), head)
+
+	awards := map[string]int{}
+	revisions, people := 0, 0
+	for e := range allEvents(t, st) {
+		switch e.Type {
+		case "award-decided":
+			var a struct{ Benefit string }
+			if err := json.Unmarshal(e.Data, &a); err != nil {
+				t.Fatal(err)
+			}
+			awards[a.Benefit]++
+		case "award-revised":
+			revisions++
+		case "person-registered":
+			people++
+			var p struct{ NINO string }
+			if err := json.Unmarshal(e.Data, &p); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(p.NINO, "QQ") {
+				t.Errorf("person %s has National Insurance number %q: a demo may use only the specimen prefix QQ", e.Subject, p.NINO)
+			}
+		}
+	}
+	t.Logf("%d people; awards %v; %d revisions", people, awards, revisions)
+	if people != 200 {
+		t.Errorf("%d people registered, want 200", people)
+	}
+	for _, b := range claims.BenefitKeys() {
+		if awards[b] == 0 {
+			t.Errorf("no %s award", b)
+		}
+	}
+	if revisions == 0 {
+		t.Error("no award was revised by a change of circumstances")
+	}
+	tasks, err := svc.Tasks(ctx, "open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) == 0 {
+		t.Error("no task is open for an agent")
+	}
+
+	if err := loadDemo(ctx, st, svc, 200, logger); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := st.Head(ctx); err != nil || again != head {
+		t.Errorf("a second load moved the log from %d to %d (%v), want nothing added", head, again, err)
+	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("errors were logged:\n%s", logs.String())
+	}
+}
+
+// waitForReassessment waits until the reassessment has processed the whole
+// log, and returns its head.
+func waitForReassessment(t *testing.T, st store) int64 {
+	t.Helper()
+	ctx := context.Background()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		head, err := st.Head(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := st.Checkpoint(ctx, claims.SubscriptionName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done >= head {
+			return head
+		}
+	}
+	t.Fatal("the reassessment did not catch up with the log in a minute")
+	return 0
+}
+
+// allEvents yields every event in the log.
+func allEvents(t *testing.T, st store) func(yield func(lifeline.Event) bool) {
+	return func(yield func(lifeline.Event) bool) {
+		for after := int64(0); ; {
+			page, err := st.ReadAll(context.Background(), after, lifeline.MaxReadLimit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				return
+			}
+			for _, e := range page {
+				if !yield(e) {
+					return
+				}
+			}
+			after = page[len(page)-1].Position
+		}
+	}
+}
+
+// syncBuffer is a buffer that loggers on many goroutines may share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
