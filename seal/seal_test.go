@@ -95,3 +95,18 @@ func TestLoadMasterKey(t *testing.T) {
 		}
 	}
 }
+
+// A derived key depends on the master key and the purpose, and on nothing
+// else.
+func TestDeriveKey(t *testing.T) {
+	m1, m2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	k := seal.DeriveKey(m1, "index")
+	if len(k) != 32 || !bytes.Equal(k, seal.DeriveKey(m1, "index")) {
+		t.Fatalf("DeriveKey is not a stable 32-byte key: %x", k)
+	}
+	for _, other := range [][]byte{seal.DeriveKey(m2, "index"), seal.DeriveKey(m1, "other"), seal.KeyCheck(m1)} {
+		if bytes.Equal(k, other) {
+			t.Errorf("two different derivations gave the same key %x", k)
+		}
+	}
+}

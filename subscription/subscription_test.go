@@ -115,3 +115,42 @@ func TestLeaseHeldThroughLongBatch(t *testing.T) {
 		t.Errorf("%d events handled, want %d: the lease was lost mid-batch and the batch redone", n, log.n)
 	}
 }
+
+// A batch handler gets whole batches in order; a failed batch is delivered
+// again from its start, and the checkpoint never passes a batch that failed.
+func TestBatchHandler(t *testing.T) {
+	store := &memStore{}
+	log := memLog{n: 25}
+	var seen []int64
+	failures := 1
+	handle := func(ctx context.Context, events []lifeline.Event) error {
+		if failures > 0 && events[0].Position > 10 {
+			failures--
+			return lifeline.Errorf(lifeline.EUNAVAILABLE, "try again")
+		}
+		for _, e := range events {
+			seen = append(seen, e.Position)
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := &Runner{Name: "n", Holder: "a", Log: log, Store: store, HandleBatch: handle, BatchSize: 10, RetryWait: time.Millisecond}
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if pos, _ := store.Checkpoint(ctx, "n"); pos == log.n {
+			break
+		}
+	}
+	cancel()
+	<-done
+	if len(seen) != int(log.n) {
+		t.Fatalf("handled %d events, want %d once each: %v", len(seen), log.n, seen)
+	}
+	for i, p := range seen {
+		if p != int64(i+1) {
+			t.Fatalf("event %d was position %d: out of order or repeated: %v", i, p, seen)
+		}
+	}
+}
