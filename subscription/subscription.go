@@ -169,6 +169,9 @@ func (r *Runner) consume(ctx context.Context) error {
 			pos = done
 			r.reportLag(ctx, pos)
 		}
+		if herr != nil && ctx.Err() != nil {
+			return ctx.Err() // stopping: the batch is redone by whoever runs next
+		}
 		if herr != nil {
 			r.Logger.Error("handler failed; will retry", "subscription", r.Name, "position", done+1, "err", herr)
 			if !sleep(ctx, r.RetryWait) {
