@@ -168,16 +168,8 @@ func (a *Award) applyPeriods(eventID string, d awardEvent) {
 	}
 }
 
-// Live reports whether the award pays anything on or after day.
+// liveOn reports whether the award pays anything on or after day.
 func (a *Award) liveOn(day rules.Date) bool { return a.EndsOn == 0 || a.EndsOn >= day }
-
-// lastPeriodEnd is the last day assessed so far.
-func (a *Award) lastPeriodEnd() rules.Date {
-	if len(a.Periods) == 0 {
-		return 0
-	}
-	return a.Periods[len(a.Periods)-1].End
-}
 
 // Outcome kinds: what a life event did to one award ("tell us once").
 const (

@@ -344,8 +344,7 @@ func (s *Service) decideClaim(ctx context.Context, id string) error {
 // makeAward works out an award from u.start to today and writes it, unless
 // no period is payable; then it returns the reasons of the latest period.
 func (s *Service) makeAward(ctx context.Context, id string, u unit, ppl people, claimID, basis string, today rules.Date) ([]Reason, bool, error) {
-	if existing, err := s.award(ctx, id, time.Time{}); err == nil {
-		_ = existing
+	if _, err := s.award(ctx, id, time.Time{}); err == nil { // made by an earlier delivery
 		return nil, true, s.linkAward(ctx, id, u)
 	}
 	a := &Award{ID: id, Benefit: u.benefit.Key(), Start: u.start, Frequency: u.freq}

@@ -365,7 +365,3 @@ func lookupName[T ~uint8](names []string, s string) T {
 	}
 	return 0
 }
-
-func personName(d Details) string {
-	return strings.TrimSpace(d.GivenNames + " " + d.FamilyName)
-}

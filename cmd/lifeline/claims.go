@@ -68,10 +68,9 @@ uprating: seeds awards decided under last year's rates and measures the
 up-rating that reassesses every one of them from 6 April 2026.
 `
 
-// benchPopulation opens a store for a claims benchmark and seeds n people.
+// benchEnv is the store a claims benchmark runs on.
 type benchEnv struct {
 	st      store
-	svc     *claims.Service
 	cleanup func()
 }
 
