@@ -99,8 +99,8 @@ func (s *Service) handle(ctx context.Context, e lifeline.Event) error {
 		} else {
 			err = s.processLifeEvent(ctx, e)
 		}
-		if lifeline.ErrorCode(err) == lifeline.EINVALID {
-			return s.setAside(ctx, e, err)
+		if code := lifeline.ErrorCode(err); code == lifeline.EINVALID || code == lifeline.ENOTFOUND {
+			return s.setAside(ctx, e, err) // e.g. rates not yet published, or a partner's data erased
 		}
 		if !isConflict(err) {
 			return err
@@ -110,9 +110,10 @@ func (s *Service) handle(ctx context.Context, e lifeline.Event) error {
 	return err
 }
 
-// setAside records that an event cannot be assessed by the rules as they
-// stand (a period the rates do not cover, say) and opens a task for an
-// agent, so that one such event does not stop every later one.
+// setAside records that an event cannot be assessed as things stand (a
+// period the rates do not cover, or an award whose claimant's data has been
+// erased) and opens a task for an agent, so that one such event does not
+// stop every later one.
 func (s *Service) setAside(ctx context.Context, e lifeline.Event, cause error) error {
 	text := fmt.Sprintf("%s %s could not be assessed automatically: %s", e.Type, e.ID, lifeline.ErrorMessage(cause))
 	if e.Type == claimReceived {
