@@ -26,7 +26,8 @@ type Award struct {
 	Claimants []string       `json:"claimants"`
 	Start     rules.Date     `json:"start"`
 	Frequency string         `json:"frequency"`
-	Status    string         `json:"status"` // live or ended
+	Decision  string         `json:"decision_id"` // the award-decided event
+	Status    string         `json:"status"`      // live or ended
 	EndsOn    rules.Date     `json:"ends_on,omitempty"`
 	Periods   []Period       `json:"periods"`
 	Revisions []Revision     `json:"revisions"`
@@ -122,6 +123,7 @@ func buildAward(id string, events []lifeline.Event) (*Award, error) {
 		switch e.Type {
 		case awardDecided:
 			a.Benefit, a.ClaimID, a.Basis, a.Claimants, a.Start, a.Frequency = d.Benefit, d.ClaimID, d.Basis, d.Claimants, d.Start, d.Frequency
+			a.Decision = e.ID
 			if d.EndsOn != 0 {
 				a.EndsOn, a.Status = d.EndsOn, "ended"
 			}

@@ -76,6 +76,7 @@ type lifeEventData struct {
 	MonthlyRent       *rules.Money `json:"monthly_rent,omitempty"`
 	LHARate           *rules.Money `json:"lha_rate,omitempty"`
 	Bank              *BankAccount `json:"bank_account,omitempty"`
+	Verified          bool         `json:"verified,omitempty"` // the change was confirmed with the person: no cooling-off
 	Confidence        string       `json:"confidence,omitempty"`
 	QualifyingYears   *int         `json:"qualifying_years,omitempty"`
 	Cause             string       `json:"cause,omitempty"` // mirrors: the event mirrored
@@ -99,7 +100,7 @@ var lifeEventFields = map[string][]string{
 	DisabilityAssessed:   {"pip_daily_living_points", "pip_mobility_points", "lcwra", "attendance_needs"},
 	RentChanged:          {"tenure!", "monthly_rent", "lha_rate"},
 	CapitalChanged:       {"amount!"},
-	BankDetailsChanged:   {"bank_account!"},
+	BankDetailsChanged:   {"bank_account!", "verified"},
 	EnteredHospital:      {},
 	LeftHospital:         {},
 	WentAbroad:           {},

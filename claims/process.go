@@ -217,6 +217,11 @@ func (s *Service) processLifeEvent(ctx context.Context, e lifeline.Event) error 
 	if err := s.mirrorPartner(ctx, e, personID, partner); err != nil {
 		return err
 	}
+	if e.Type == BankDetailsChanged {
+		if err := s.notifyBankChange(ctx, t, e, on); err != nil {
+			return err
+		}
+	}
 	ppl := people{}
 	if e.Type != PartnerMovedIn && e.Type != PartnerMovedOut {
 		ppl[personID] = t // unchanged since it was read: only partner changes write to it
@@ -573,4 +578,50 @@ func (s *Service) PersonAwards(ctx context.Context, personID string) ([]*Award, 
 		awards = append(awards, a)
 	}
 	return awards, nil
+}
+
+// Notice is a message to a person, recorded for the notifications service to
+// send.
+type Notice struct {
+	PersonID string `json:"person_id"`
+	Channel  string `json:"channel"` // email, sms or post
+	To       string `json:"to"`
+	Text     string `json:"text"`
+}
+
+// notifyBankChange tells the person, at the contact details they had before
+// the change, that their bank details changed: if it was not them, they can
+// stop the next payment during its cooling-off period.
+func (s *Service) notifyBankChange(ctx context.Context, t *Timeline, e lifeline.Event, on rules.Date) error {
+	before := t.On(on.AddDays(-1))
+	n := Notice{PersonID: t.ID, Channel: "post", To: strings.Join(append(before.Address.Lines, before.Address.Postcode), ", ")}
+	switch {
+	case before.Contact.Email != "":
+		n.Channel, n.To = "email", before.Contact.Email
+	case before.Contact.Phone != "":
+		n.Channel, n.To = "sms", before.Contact.Phone
+	}
+	n.Text = "The bank account your benefits are paid into was changed on " + on.String() +
+		". If you did not ask for this, contact us before your next payment."
+	_, err := s.appendOne(ctx, "notices-"+t.ID, lifeline.ExpectAny, "notify:"+e.ID, lifeline.NewEvent{
+		Type: "notice-queued", Subject: t.ID, Data: mustJSON(n), Metadata: metadata(ctx, e.ID),
+	})
+	return err
+}
+
+// Notices lists the messages queued for a person.
+func (s *Service) Notices(ctx context.Context, personID string) ([]Notice, error) {
+	events, err := s.readStream(ctx, "notices-"+personID, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	out := []Notice{}
+	for _, e := range events {
+		var n Notice
+		if err := json.Unmarshal(e.Data, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

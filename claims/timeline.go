@@ -100,6 +100,8 @@ type State struct {
 	AttendanceNeeds string         `json:"attendance_needs"`
 	NIAssessed      bool           `json:"ni_record_known"`
 	NIYears         int            `json:"ni_qualifying_years"`
+	BankChangedOn   rules.Date     `json:"bank_changed_on,omitempty"`
+	BankVerified    bool           `json:"bank_change_verified,omitempty"`
 	InHospitalSince rules.Date     `json:"in_hospital_since,omitempty"`
 	AbroadSince     rules.Date     `json:"abroad_since,omitempty"`
 }
@@ -257,6 +259,7 @@ func (s *State) apply(f *fact) {
 	case BankDetailsChanged:
 		b := *d.Bank
 		s.BankAccount = &b
+		s.BankChangedOn, s.BankVerified = f.on, d.Verified
 	case EnteredHospital:
 		s.InHospitalSince = f.on
 	case LeftHospital:
