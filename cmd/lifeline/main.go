@@ -6,6 +6,7 @@
 //	lifeline simulate   cost every benefit over a synthetic population
 //	lifeline verify     check provenance receipts and checkpoints
 //	lifeline uprate     reassess every live award from new rates' start
+//	lifeline payrun     pay everything due: ledger postings and the bank's files
 package main
 
 import (
@@ -30,6 +31,7 @@ Commands:
   simulate   cost every benefit over a synthetic population
   verify     check a provenance receipt, or that one checkpoint extends another
   uprate     reassess every live award with new rates (lifeline uprate --from 2026-04-06)
+  payrun     pay everything due on a day, writing BACS Standard 18 and pain.001 files
 
 Run "lifeline <command> -h" for a command's flags.
 `
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runVerify(ctx, args, stdout, stderr)
 	case "uprate":
 		return runUprate(ctx, args, stdout, stderr)
+	case "payrun":
+		return runPayrun(ctx, args, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
+	"github.com/lifeline-gov/lifeline/ledger"
 	"github.com/lifeline-gov/lifeline/postgres"
 	"github.com/lifeline-gov/lifeline/seal"
 	"github.com/lifeline-gov/lifeline/sqlite"
@@ -20,6 +21,7 @@ type store interface {
 	lifeline.EventLog
 	lifeline.SubscriptionStore
 	lifeline.ProvenanceLog
+	ledger.Store
 	Ping(ctx context.Context) error
 	Close() error
 }
