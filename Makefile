@@ -19,6 +19,7 @@ build:
 
 ## test: install what the tests need, start a throwaway PostgreSQL, run every test
 test: vet
+	bash scripts/xmllint.sh
 	bash scripts/with-postgres.sh $(MAKE) --no-print-directory test-go
 
 # test-go runs the Go tests; LIFELINE_TEST_DATABASE_URL must point at a

@@ -38,8 +38,8 @@ const (
 //
 // Bacs publishes the full standard ("Standard 18", Bacs Interchange Standards)
 // only to its users, so the layout below was put together from the
-// specifications banks and Bacs-approved software publish for their customers,
-// which agree with one another on every column used here:
+// specifications banks and Bacs-approved software publish for their
+// customers. Where two cover the same columns they agree:
 //
 //   - Bank of Ireland, "BACS File Specification" (Appendix 2): VOL1 and HDR1
 //     field by field, including the HDR1 file identifier.
@@ -74,6 +74,10 @@ const (
 // The complete Standard 18 guides of HSBC ("Message Implementation Guide BACS
 // Standard 18", 2012) and of Bacs itself ("ISO 20022 Standard 18 Translation
 // Guide", 2017) were found only as tables of contents, so could not be used.
+// No source readable here gives HDR2, UHL1 (beyond its currency code), the
+// contra record or UTL1 column by column; those follow the layout as commonly
+// published (HDR2 and EOF2 after the tape label standard) and are the ones to
+// check against the sponsoring bank's guide before the first live submission.
 //
 // # File
 //
@@ -228,10 +232,10 @@ func WriteStandard18(w io.Writer, s Submission) error {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	for _, r := range f.records() {
-		bw.Write(r)
+	f.records(func(r record) {
+		bw.Write(r) // a failed write is sticky: Flush reports it
 		bw.WriteString("\r\n")
-	}
+	})
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("payments: writing Standard 18 file %s: %w", s.ID, err)
 	}
@@ -312,10 +316,9 @@ func planStandard18(s Submission, created time.Time) (*s18File, error) {
 	return f, nil
 }
 
-// records returns every record of the file in order, without line ends.
-func (f *s18File) records() [][]byte {
-	out := make([][]byte, 0, len(f.credits)+8)
-
+// records passes every record of the file to emit in order, without line
+// ends. emit may keep none of them: the credit records share one buffer.
+func (f *s18File) records(emit func(record)) {
 	vol := blank(labelLen)
 	vol.put(1, 4, "VOL1")
 	vol.put(5, 10, f.serial)
@@ -333,10 +336,13 @@ func (f *s18File) records() [][]byte {
 	uhl.put(23, 28, "000000")
 	uhl.put(29, 37, "1 DAILY")
 	uhl.put(38, 40, "001")
-	out = append(out, vol, hdr1, hdr2, uhl)
+	emit(vol)
+	emit(hdr1)
+	emit(hdr2)
+	emit(uhl)
 
+	r := blank(recordLen)
 	for _, c := range f.credits {
-		r := blank(recordLen)
 		r.put(1, 6, c.sort)
 		r.put(7, 14, c.acct)
 		r.put(15, 15, "0")
@@ -347,7 +353,7 @@ func (f *s18File) records() [][]byte {
 		r.put(47, 64, f.origName)
 		r.put(65, 82, c.ref)
 		r.put(83, 100, c.name)
-		out = append(out, r)
+		emit(r)
 	}
 
 	contra := blank(recordLen)
@@ -361,7 +367,7 @@ func (f *s18File) records() [][]byte {
 	contra.put(47, 64, f.narrative)
 	contra.put(65, 82, "CONTRA")
 	contra.put(83, 100, f.acctName)
-	out = append(out, contra)
+	emit(contra)
 
 	utl := blank(labelLen)
 	utl.put(1, 4, "UTL1")
@@ -369,7 +375,9 @@ func (f *s18File) records() [][]byte {
 	utl.num(18, 30, f.total)
 	utl.num(31, 37, 1)
 	utl.num(38, 44, int64(len(f.credits)))
-	return append(out, f.fileLabel1("EOF1"), fileLabel2("EOF2"), utl)
+	emit(f.fileLabel1("EOF1"))
+	emit(fileLabel2("EOF2"))
+	emit(utl)
 }
 
 // fileLabel1 is HDR1, or EOF1, which repeats it.
@@ -409,13 +417,16 @@ func blank(n int) record {
 	return r
 }
 
-// put writes s left-justified into columns from-to; the rest stay spaces.
-// Every caller passes text already cut to fit.
+// put writes s left-justified into columns from-to and fills the rest of
+// them with spaces. Every caller passes text already cut to fit.
 func (r record) put(from, to int, s string) {
 	if len(s) > to-from+1 {
 		panic(fmt.Sprintf("payments: %q does not fit columns %d-%d", s, from, to))
 	}
-	copy(r[from-1:to], s)
+	n := copy(r[from-1:to], s)
+	for i := from - 1 + n; i < to; i++ {
+		r[i] = ' '
+	}
 }
 
 // num writes v right-justified and zero-filled into columns from-to.

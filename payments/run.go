@@ -92,6 +92,13 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 	if r.CoolingOff == 0 {
 		r.CoolingOff = 7
 	}
+	if !WorkingDay(date) {
+		prev, err := PayDay(date)
+		if err != nil {
+			return nil, err
+		}
+		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "date", "%s is not a working day: money reaches accounts on working days, so pay on %s", date, prev)
+	}
 	at := time.Date(date.Year(), time.Month(date.Month()), date.Day(), 6, 0, 0, 0, time.UTC)
 	groups, err := r.gather(ctx, date)
 	if err != nil {
@@ -395,7 +402,14 @@ func (r *Runner) write(date rules.Date, paid []Payment) ([]string, error) {
 		return nil, err
 	}
 	slices.SortFunc(paid, func(a, b Payment) int { return strings.Compare(a.ID, b.ID) })
-	sub := Submission{ID: "LIFELINE-" + strings.ReplaceAll(date.String(), "-", ""), CreatedAt: date.String() + "T06:00:00Z", PayDate: date, Originator: r.Originator}
+	// Bacs processes a file on the working day before the pay day and must
+	// have it the working day before that: the run is made, and the file
+	// dated, then. A fixed time keeps a rerun's files identical.
+	created, err := workingDayBefore(date, 2)
+	if err != nil {
+		return nil, err
+	}
+	sub := Submission{ID: "LIFELINE-" + strings.ReplaceAll(date.String(), "-", ""), CreatedAt: created.String() + "T06:00:00Z", PayDate: date, Originator: r.Originator}
 	for _, p := range paid {
 		sub.Instructions = append(sub.Instructions, Instruction{ID: instructionID(p.ID), Payee: Account{SortCode: p.SortCode, Number: p.Account, Name: p.Name}, Amount: p.Amount, Reference: p.Reference})
 	}
@@ -429,7 +443,7 @@ func (r *Runner) write(date rules.Date, paid []Payment) ([]string, error) {
 			return nil, err
 		}
 	}
-	err := put("manifest.json", func(f *os.File) error {
+	err = put("manifest.json", func(f *os.File) error {
 		enc := json.NewEncoder(f)
 		enc.SetIndent("", "  ")
 		return enc.Encode(struct {
@@ -449,4 +463,15 @@ func instructionID(paymentID string) string {
 		id = id[:35]
 	}
 	return id
+}
+
+// workingDayBefore is the n-th working day before d.
+func workingDayBefore(d rules.Date, n int) (rules.Date, error) {
+	for range n {
+		var err error
+		if d, err = PayDay(d.AddDays(-1)); err != nil {
+			return 0, err
+		}
+	}
+	return d, nil
 }

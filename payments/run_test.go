@@ -14,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/ledger"
+	"github.com/lifeline-gov/lifeline/postgres"
+	"github.com/lifeline-gov/lifeline/postgres/pgtest"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/sqlite"
 )
@@ -24,18 +27,50 @@ import (
 // 2026: people, claims decided, and a payment runner.
 type dept struct {
 	t   *testing.T
-	st  *sqlite.DB
+	st  deptStore
 	svc *claims.Service
 	run *Runner
 	n   int
 }
 
-func newDept(t *testing.T) *dept {
-	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
+// deptStore is what a department needs of its store.
+type deptStore interface {
+	lifeline.EventLog
+	ledger.Store
+}
+
+// stores opens a fresh store of each kind.
+var stores = []struct {
+	name string
+	open func(t *testing.T) deptStore
+}{
+	{"sqlite", func(t *testing.T) deptStore {
+		db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+	{"postgres", func(t *testing.T) deptStore {
+		url, _ := pgtest.NewDatabase(t)
+		db, err := postgres.Open(context.Background(), url, postgres.Options{MasterKey: bytes.Repeat([]byte{7}, 32), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}},
+}
+
+// eachStore runs f with a department on each store.
+func eachStore(t *testing.T, f func(t *testing.T, d *dept)) {
+	for _, s := range stores {
+		t.Run(s.name, func(t *testing.T) { f(t, newDept(t, s.open(t))) })
 	}
-	t.Cleanup(func() { db.Close() })
+}
+
+func newDept(t *testing.T, db deptStore) *dept {
 	svc := claims.New(db, claims.Config{IndexKey: []byte("k"), AllowSpecimenNINO: true,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
 	r := &Runner{Claims: svc, Ledger: db, Dir: t.TempDir(),
@@ -120,68 +155,69 @@ func readAll(t *testing.T, files []string) map[string][]byte {
 // A payment run pays each person what is due once: running it again posts
 // nothing new and writes the same files; the ledger balances.
 func TestPayrunPaysOnce(t *testing.T) {
-	d := newDept(t)
-	a := d.claimant("2026-08-03")
-	b := d.claimant("2026-09-14")
-	first := d.payrun("2026-11-23")
-	if first.Payments != 2 || first.Total == 0 {
-		t.Fatalf("first run: %+v", first)
-	}
-	// Ann's periods from 3 August, 3 September and 3 October ended by 2
-	// November and were due seven days later; Ben's from 14 September and
-	// 14 October.
-	for _, c := range []struct {
-		person  string
-		periods int
-	}{{a, 3}, {b, 2}} {
-		awards, _ := d.svc.PersonAwards(t.Context(), c.person)
-		var want rules.Money
-		for _, p := range awards[0].Periods[:c.periods] {
-			want += p.Amount
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		b := d.claimant("2026-09-14")
+		first := d.payrun("2026-11-23")
+		if first.Payments != 2 || first.Total == 0 {
+			t.Fatalf("first run: %+v", first)
 		}
-		if got := -d.balance(ledger.Payable, c.person).CreditsPosted; -got != int64(want) {
-			t.Errorf("person %s: accrued %d, want %d (%d periods)", c.person, -got, want, c.periods)
+		// Ann's periods from 3 August, 3 September and 3 October ended by 2
+		// November and were due seven days later; Ben's from 14 September and
+		// 14 October.
+		for _, c := range []struct {
+			person  string
+			periods int
+		}{{a, 3}, {b, 2}} {
+			awards, _ := d.svc.PersonAwards(t.Context(), c.person)
+			var want rules.Money
+			for _, p := range awards[0].Periods[:c.periods] {
+				want += p.Amount
+			}
+			if got := -d.balance(ledger.Payable, c.person).CreditsPosted; -got != int64(want) {
+				t.Errorf("person %s: accrued %d, want %d (%d periods)", c.person, -got, want, c.periods)
+			}
+			if avail := d.balance(ledger.Payable, c.person).Available(); avail != 0 {
+				t.Errorf("person %s: %d still owed after the run", c.person, avail)
+			}
 		}
-		if avail := d.balance(ledger.Payable, c.person).Available(); avail != 0 {
-			t.Errorf("person %s: %d still owed after the run", c.person, avail)
+		head, _ := d.st.LedgerHead(t.Context())
+		files := readAll(t, first.Files)
+		again := d.payrun("2026-11-23")
+		if again.Payments != 2 || again.Total != first.Total {
+			t.Errorf("second run %+v, want the same two payments", again)
 		}
-	}
-	head, _ := d.st.LedgerHead(t.Context())
-	files := readAll(t, first.Files)
-	again := d.payrun("2026-11-23")
-	if again.Payments != 2 || again.Total != first.Total {
-		t.Errorf("second run %+v, want the same two payments", again)
-	}
-	if head2, _ := d.st.LedgerHead(t.Context()); head2 != head {
-		t.Errorf("the second run moved money: ledger head %v then %v", head, head2)
-	}
-	for name, b := range readAll(t, again.Files) {
-		if !bytes.Equal(b, files[name]) {
-			t.Errorf("%s differs between the two runs", name)
+		if head2, _ := d.st.LedgerHead(t.Context()); head2 != head {
+			t.Errorf("the second run moved money: ledger head %v then %v", head, head2)
 		}
-	}
-	tb, err := d.st.TrialBalance(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tb.Total.Net() != 0 || tb.Total.DebitsPending != tb.Total.CreditsPending {
-		t.Errorf("trial balance totals %+v, want debits equal to credits", tb.Total)
-	}
-	// The bank's file validates against the ISO 20022 schema.
-	lint := xmllint(t)
-	var xml string
-	for _, f := range first.Files {
-		if strings.HasSuffix(f, ".xml") {
-			xml = f
+		for name, b := range readAll(t, again.Files) {
+			if !bytes.Equal(b, files[name]) {
+				t.Errorf("%s differs between the two runs", name)
+			}
 		}
-	}
-	if out, err := exec.Command(lint, "--noout", "--schema", pain001Schema, xml).CombinedOutput(); err != nil {
-		t.Errorf("pain.001 from the run does not validate: %v\n%s", err, out)
-	}
-	var manifest struct{ Payments []Payment }
-	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil || len(manifest.Payments) != 2 {
-		t.Errorf("manifest: %v %+v", err, manifest)
-	}
+		tb, err := d.st.TrialBalance(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tb.Total.Net() != 0 || tb.Total.DebitsPending != tb.Total.CreditsPending {
+			t.Errorf("trial balance totals %+v, want debits equal to credits", tb.Total)
+		}
+		// The bank's file validates against the ISO 20022 schema.
+		lint := xmllint(t)
+		var xml string
+		for _, f := range first.Files {
+			if strings.HasSuffix(f, ".xml") {
+				xml = f
+			}
+		}
+		if out, err := exec.Command(lint, "--noout", "--schema", pain001Schema, xml).CombinedOutput(); err != nil {
+			t.Errorf("pain.001 from the run does not validate: %v\n%s", err, out)
+		}
+		var manifest struct{ Payments []Payment }
+		if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil || len(manifest.Payments) != 2 {
+			t.Errorf("manifest: %v %+v", err, manifest)
+		}
+	})
 }
 
 // failingLedger fails the first post of payments, as a crash part way.
@@ -203,70 +239,73 @@ func (f *failingLedger) Post(ctx context.Context, b ledger.Batch) (ledger.Applie
 // A run that dies after the accruals and before the payments, resumed,
 // pays everyone once.
 func TestPayrunResumesAfterACrash(t *testing.T) {
-	d := newDept(t)
-	a := d.claimant("2026-08-03")
-	crashing := *d.run
-	crashing.Ledger = &failingLedger{Store: d.st}
-	if _, err := crashing.Run(t.Context(), day("2026-11-23")); err == nil {
-		t.Fatal("the crashing run did not fail")
-	}
-	rep := d.payrun("2026-11-23")
-	if rep.Payments != 1 {
-		t.Fatalf("resumed run: %+v", rep)
-	}
-	pay := d.balance(ledger.Payable, a)
-	if pay.Available() != 0 || pay.DebitsPending != int64(rep.Total) {
-		t.Errorf("payable %+v, want everything reserved once for the payment of %d", pay, rep.Total)
-	}
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		crashing := *d.run
+		crashing.Ledger = &failingLedger{Store: d.st}
+		if _, err := crashing.Run(t.Context(), day("2026-11-23")); err == nil {
+			t.Fatal("the crashing run did not fail")
+		}
+		rep := d.payrun("2026-11-23")
+		if rep.Payments != 1 {
+			t.Fatalf("resumed run: %+v", rep)
+		}
+		pay := d.balance(ledger.Payable, a)
+		if pay.Available() != 0 || pay.DebitsPending != int64(rep.Total) {
+			t.Errorf("payable %+v, want everything reserved once for the payment of %d", pay, rep.Total)
+		}
+	})
 }
 
 // An overpayment found after a period was paid becomes a debt, recovered
 // from later payments no faster than the cap allows.
 func TestOverpaymentIsRecoveredWithinTheCap(t *testing.T) {
-	d := newDept(t)
-	a := d.claimant("2026-08-03")
-	d.payrun("2026-10-12") // pays the periods from 3 August and 3 September
-	_, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.EarningsReported, PersonID: a, OccurredOn: "2026-08-20",
-		Data: json.RawMessage(`{"employer_paye_reference":"1/A","amount":"400.00"}`)}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.process()
-	rep := d.payrun("2026-11-23")
-	debt := d.balance(ledger.Debt, a)
-	if debt.DebitsPosted != 22000 {
-		t.Errorf("debt raised %d, want 22000 (55%% of the £400 earned in a paid period)", debt.DebitsPosted)
-	}
-	// The cap is 15% of the standard allowance (£424.90 from April 2026):
-	// £63.73, rounded down.
-	if rep.Deducted == 0 || rep.Deducted > 6373 {
-		t.Errorf("deducted %s, want something up to the cap of 63.73", rep.Deducted)
-	}
-	if got := debt.CreditsPosted + debt.CreditsPending; got != int64(rep.Deducted) {
-		t.Errorf("debt recovered %d, want %d", got, rep.Deducted)
-	}
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		d.payrun("2026-10-12") // pays the periods from 3 August and 3 September
+		_, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.EarningsReported, PersonID: a, OccurredOn: "2026-08-20",
+			Data: json.RawMessage(`{"employer_paye_reference":"1/A","amount":"400.00"}`)}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.process()
+		rep := d.payrun("2026-11-23")
+		debt := d.balance(ledger.Debt, a)
+		if debt.DebitsPosted != 22000 {
+			t.Errorf("debt raised %d, want 22000 (55%% of the £400 earned in a paid period)", debt.DebitsPosted)
+		}
+		// The cap is 15% of the standard allowance (£424.90 from April 2026):
+		// £63.73, rounded down.
+		if rep.Deducted == 0 || rep.Deducted > 6373 {
+			t.Errorf("deducted %s, want something up to the cap of 63.73", rep.Deducted)
+		}
+		if got := debt.CreditsPosted + debt.CreditsPending; got != int64(rep.Deducted) {
+			t.Errorf("debt recovered %d, want %d", got, rep.Deducted)
+		}
+	})
 }
 
 // After a change of bank details that was not verified, the next payment
 // waits for the cooling-off period; a verified change does not.
 func TestBankChangeCoolingOff(t *testing.T) {
-	d := newDept(t)
-	a := d.claimant("2026-08-03")
-	_, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.BankDetailsChanged, PersonID: a, OccurredOn: "2026-11-20",
-		Data: json.RawMessage(`{"bank_account":{"sort_code":"08-99-99","account_number":"66374958","holder_name":"P TEST"}}`)}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.process()
-	rep := d.payrun("2026-11-23")
-	if rep.Payments != 0 || len(rep.Held) != 1 || !strings.Contains(rep.Held[0].Reason, "cooling-off") {
-		t.Fatalf("report %+v, want the payment held for cooling-off", rep)
-	}
-	notices, err := d.svc.Notices(t.Context(), a)
-	if err != nil || len(notices) != 1 || notices[0].Channel != "post" {
-		t.Errorf("notices %+v (%v), want one letter to the previous address", notices, err)
-	}
-	if rep := d.payrun("2026-11-27"); rep.Payments != 1 {
-		t.Errorf("after the cooling-off: %+v", rep)
-	}
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		_, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.BankDetailsChanged, PersonID: a, OccurredOn: "2026-11-20",
+			Data: json.RawMessage(`{"bank_account":{"sort_code":"08-99-99","account_number":"66374958","holder_name":"P TEST"}}`)}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.process()
+		rep := d.payrun("2026-11-23")
+		if rep.Payments != 0 || len(rep.Held) != 1 || !strings.Contains(rep.Held[0].Reason, "cooling-off") {
+			t.Fatalf("report %+v, want the payment held for cooling-off", rep)
+		}
+		notices, err := d.svc.Notices(t.Context(), a)
+		if err != nil || len(notices) != 1 || notices[0].Channel != "post" {
+			t.Errorf("notices %+v (%v), want one letter to the previous address", notices, err)
+		}
+		if rep := d.payrun("2026-11-27"); rep.Payments != 1 {
+			t.Errorf("after the cooling-off: %+v", rep)
+		}
+	})
 }
