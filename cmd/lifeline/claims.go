@@ -17,6 +17,7 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
+	"github.com/lifeline-gov/lifeline/payments"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
@@ -58,6 +59,7 @@ func runUprate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 const benchClaimsUsage = `Usage: lifeline bench life-events [flags]
        lifeline bench uprating [flags]
+       lifeline bench payrun [flags]
 
 life-events: seeds a population (each person with a Universal Credit award),
 then reports earnings for random people from many producers and measures
@@ -66,6 +68,9 @@ reassessment, revisions, outcomes).
 
 uprating: seeds awards decided under last year's rates and measures the
 up-rating that reassesses every one of them from 6 April 2026.
+
+payrun: seeds people with Universal Credit awards and bank accounts and
+times the payment run that pays them (ledger postings and both files).
 `
 
 // benchEnv is the store a claims benchmark runs on.
@@ -115,7 +120,8 @@ func seed(ctx context.Context, svc *claims.Service, n int, from rules.Date, spre
 					people = append(people, claims.SeedPerson{
 						Details: claims.Details{NINO: fmt.Sprintf("QQ%06dA", i%1_000_000), GivenNames: "Bench", FamilyName: fmt.Sprint(i),
 							DateOfBirth: rules.MakeDate(1966+r.IntN(35), 1+r.IntN(12), 1+r.IntN(28)),
-							Address:     claims.Address{Lines: []string{"1 Bench Street"}, Postcode: "LS1 1AA"}, IdentityConfidence: "high"},
+							Address:     claims.Address{Lines: []string{"1 Bench Street"}, Postcode: "LS1 1AA"}, IdentityConfidence: "high",
+							BankAccount: &claims.BankAccount{SortCode: "089999", AccountNumber: "66374958", HolderName: "BENCH " + fmt.Sprint(i)}},
 						Benefit: rules.UniversalCredit,
 						Start:   from.AddDays(r.IntN(spread)),
 					})
@@ -173,8 +179,11 @@ func runBenchClaims(ctx context.Context, which string, args []string, stdout, st
 	if *database != "" {
 		store = "postgres"
 	}
-	if which == "uprating" {
+	switch which {
+	case "uprating":
 		return benchUprating(ctx, env, master, *people, *workers, store, profile, stdout, stderr)
+	case "payrun":
+		return benchPayrun(ctx, env, master, *people, store, profile, stdout, stderr)
 	}
 	return benchLifeEvents(ctx, env, master, *people, *events, *producers, store, profile, stdout, stderr)
 }
@@ -297,5 +306,37 @@ func benchUprating(ctx context.Context, env *benchEnv, master []byte, n, workers
 	fmt.Fprintf(stdout, "store:       %s, %d workers\n", store, workers)
 	fmt.Fprintf(stdout, "uprated:     %d awards in %.1fs (%.0f awards/s): %d revised, %d unchanged, %d not live\n",
 		rep.Awards, took.Seconds(), float64(rep.Awards)/took.Seconds(), rep.Revised, rep.Unchanged, rep.NotLive)
+	return nil
+}
+
+func benchPayrun(ctx context.Context, env *benchEnv, master []byte, n int, store string, profile func() func(), stdout, stderr io.Writer) error {
+	svc := newClaims(env.st, master, true)
+	began := time.Now()
+	if _, err := seed(ctx, svc, n, rules.MakeDate(2026, 9, 1), 30, stderr); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded:      %d Universal Credit awards with bank accounts in %.1fs\n", n, time.Since(began).Seconds())
+	dir, err := os.MkdirTemp("", "lifeline-payrun-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	r := &payments.Runner{Claims: svc, Ledger: env.st, Dir: dir,
+		Originator: payments.Originator{Name: "LIFELINE BENCH", ServiceUserNumber: "999999", Account: payments.Account{SortCode: "089999", Number: "66374958", Name: "LIFELINE BENCH"}}}
+	endProfile := profile()
+	began = time.Now()
+	rep, err := r.Run(ctx, rules.MakeDate(2026, 11, 23))
+	endProfile()
+	if err != nil {
+		return err
+	}
+	took := time.Since(began)
+	again := time.Now()
+	if _, err := r.Run(ctx, rules.MakeDate(2026, 11, 23)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "store:       %s\n", store)
+	fmt.Fprintf(stdout, "payrun:      %d payments (%s) in %.1fs: %.0f payments/s, ledger postings and both files\n", rep.Payments, rep.Total, took.Seconds(), float64(rep.Payments)/took.Seconds())
+	fmt.Fprintf(stdout, "again:       the same run repeated in %.1fs, paying nobody twice\n", time.Since(again).Seconds())
 	return nil
 }
