@@ -66,6 +66,7 @@ type Payment struct {
 	Account   string      `json:"account_number"`
 	Name      string      `json:"name"`
 	Reference string      `json:"reference"`
+	repeat    bool        // made by an earlier attempt at the run
 }
 
 // benefitCodes are the short names benefits have in ledger accounts and on
@@ -169,6 +170,9 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 		return nil, err
 	}
 	for _, p := range paid {
+		if p.repeat {
+			rep.Repeated++
+		}
 		rep.Payments++
 		rep.Total += p.Amount
 		rep.Deducted += p.Deducted
@@ -340,7 +344,7 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 	if rec, ok, err := r.Ledger.Transfer(ctx, id); err != nil {
 		return nil, nil, err
 	} else if ok { // paid by an earlier attempt at this run
-		p.Amount = rules.Money(rec.Transfer.Amount)
+		p.Amount, p.repeat = rules.Money(rec.Transfer.Amount), true
 		if drec, ok, err := r.Ledger.Transfer(ctx, id+"/recovery"); err == nil && ok {
 			p.Deducted = rules.Money(drec.Transfer.Amount)
 		}

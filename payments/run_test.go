@@ -184,7 +184,7 @@ func TestPayrunPaysOnce(t *testing.T) {
 		head, _ := d.st.LedgerHead(t.Context())
 		files := readAll(t, first.Files)
 		again := d.payrun("2026-11-23")
-		if again.Payments != 2 || again.Total != first.Total {
+		if again.Payments != 2 || again.Repeated != 2 || again.Total != first.Total {
 			t.Errorf("second run %+v, want the same two payments", again)
 		}
 		if head2, _ := d.st.LedgerHead(t.Context()); head2 != head {
