@@ -3,11 +3,13 @@ package payments
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lifeline-gov/lifeline"
@@ -145,26 +147,44 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 		return nil, err
 	}
 
-	// Then the payments, with deductions for debts, person by person.
+	// Then the payments, with deductions for debts, worked out in parallel
+	// (each reads its own accounts) and posted in batches.
 	rep := &Report{Date: date, Held: []Hold{}}
+	type outcome struct {
+		pay       *Payment
+		hold      *Hold
+		transfers []ledger.Transfer
+	}
+	outcomes := make([]outcome, len(keys))
+	const workers = 8
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(keys) && errs[w] == nil; i += workers {
+				o := &outcomes[i]
+				o.pay, o.hold, o.transfers, errs[w] = r.pay(ctx, date, at, groups[keys[i]])
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var paid []Payment
-	for _, k := range keys {
-		g := groups[k]
-		p, hold, err := r.pay(ctx, date, at, g, &batch)
-		if err != nil {
-			return nil, err
+	for _, o := range outcomes {
+		if o.hold != nil {
+			rep.Held = append(rep.Held, *o.hold)
 		}
-		if hold != nil {
-			rep.Held = append(rep.Held, *hold)
+		if o.pay != nil {
+			paid = append(paid, *o.pay)
 		}
-		if p != nil {
-			paid = append(paid, *p)
-		}
-		if len(batch) > ledger.MaxBatch-2 {
+		if len(batch)+len(o.transfers) > ledger.MaxBatch {
 			if err := flush(); err != nil {
 				return nil, err
 			}
 		}
+		batch = append(batch, o.transfers...)
 	}
 	if err := flush(); err != nil {
 		return nil, err
@@ -192,8 +212,10 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 }
 
 // gather reads every award and works out, per person and benefit, the
-// accruals for every period paid on or before date.
+// accruals for every period paid on or before date. Awards are read in
+// parallel; what each gives is merged in index order.
 func (r *Runner) gather(ctx context.Context, date rules.Date) (map[string]*group, error) {
+	const workers = 8
 	groups := map[string]*group{}
 	for skip := int64(0); ; {
 		ids, err := r.Claims.AwardIDs(ctx, skip, lifeline.MaxReadLimit)
@@ -204,41 +226,59 @@ func (r *Runner) gather(ctx context.Context, date rules.Date) (map[string]*group
 			return groups, nil
 		}
 		skip += int64(len(ids))
-		for _, id := range ids {
-			a, err := r.Claims.Award(ctx, id, time.Time{})
-			if lifeline.ErrorCode(err) == lifeline.ENOTFOUND {
-				continue // erased
+		parts := make([]*group, len(ids))
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < len(ids) && errs[w] == nil; i += workers {
+					parts[i], errs[w] = r.readAward(ctx, ids[i], date)
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		for _, part := range parts {
+			if part == nil {
+				continue
 			}
-			if err != nil {
-				return nil, err
+			key := part.benefit + "/" + part.payee.PersonID
+			g := groups[key]
+			if g == nil {
+				groups[key] = part
+				continue
 			}
-			if err := r.addAward(ctx, groups, a, date); err != nil {
-				return nil, err
+			g.accruals = append(g.accruals, part.accruals...)
+			if part.standardFrom > g.standardFrom {
+				g.standard, g.standardFrom = part.standard, part.standardFrom
 			}
 		}
 	}
 }
 
-func (r *Runner) addAward(ctx context.Context, groups map[string]*group, a *claims.Award, date rules.Date) error {
-	lead := a.Claimants[0]
-	code := benefitCodes[a.Benefit]
-	key := a.Benefit + "/" + lead
-	g := groups[key]
-	if g == nil {
-		payee, err := r.Claims.Payee(ctx, lead, date)
-		if err != nil {
-			return err
-		}
-		g = &group{benefit: a.Benefit, code: code, payee: payee}
-		groups[key] = g
+// readAward works out what one award adds to its lead claimant's payment.
+func (r *Runner) readAward(ctx context.Context, id string, date rules.Date) (*group, error) {
+	a, err := r.Claims.Award(ctx, id, time.Time{})
+	if lifeline.ErrorCode(err) == lifeline.ENOTFOUND {
+		return nil, nil // erased
 	}
+	if err != nil {
+		return nil, err
+	}
+	payee, err := r.Claims.Payee(ctx, a.Claimants[0], date)
+	if err != nil {
+		return nil, err
+	}
+	g := &group{benefit: a.Benefit, code: benefitCodes[a.Benefit], payee: payee}
 	periods := make([]Period, len(a.Periods))
 	for i, p := range a.Periods {
 		periods[i] = Period{N: p.N, Start: p.Start, End: p.End, Amount: p.Amount}
 	}
-	dues, err := Schedule(a.Benefit, g.payee.NINO, a.Start, periods)
+	dues, err := Schedule(a.Benefit, payee.NINO, a.Start, periods)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	payDate := map[int]rules.Date{}
 	for _, d := range dues {
@@ -265,7 +305,7 @@ func (r *Runner) addAward(ctx context.Context, groups map[string]*group, a *clai
 			}
 		}
 	}
-	return nil
+	return g, nil
 }
 
 // step is one change to a period's amount: the decision, then each revision.
@@ -331,7 +371,7 @@ func accrual(a *claims.Award, g *group, n int, s step, payDate rules.Date) ledge
 
 // pay works out one person's payment of one benefit: what they are owed,
 // less deductions for debts, if it is safe to pay.
-func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *group, batch *ledger.Batch) (*Payment, *Hold, error) {
+func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *group) (*Payment, *Hold, []ledger.Transfer, error) {
 	person := g.payee.PersonID
 	id := ledger.ID(fmt.Sprintf("pay/%s/%s/%s", date, g.code, person))
 	payable := ledger.AccountID{Kind: ledger.Payable, Benefit: g.code, Owner: person}
@@ -342,24 +382,24 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 		p.SortCode, p.Account, p.Name = g.payee.Bank.SortCode, g.payee.Bank.AccountNumber, g.payee.Bank.HolderName
 	}
 	if rec, ok, err := r.Ledger.Transfer(ctx, id); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	} else if ok { // paid by an earlier attempt at this run
 		p.Amount, p.repeat = rules.Money(rec.Transfer.Amount), true
 		if drec, ok, err := r.Ledger.Transfer(ctx, id+"/recovery"); err == nil && ok {
 			p.Deducted = rules.Money(drec.Transfer.Amount)
 		}
-		return p, nil, nil
+		return p, nil, nil, nil
 	}
 	bal, err := r.Ledger.Balance(ctx, payable)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	owed := rules.Money(bal.Available())
 	if owed <= 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	hold := func(reason string) (*Payment, *Hold, error) {
-		return nil, &Hold{PersonID: person, Benefit: g.benefit, Amount: owed, Reason: reason}, nil
+	hold := func(reason string) (*Payment, *Hold, []ledger.Transfer, error) {
+		return nil, &Hold{PersonID: person, Benefit: g.benefit, Amount: owed, Reason: reason}, nil, nil
 	}
 	switch b := g.payee.Bank; {
 	case g.payee.DiedOn != 0 && g.payee.DiedOn < date:
@@ -373,7 +413,7 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 	}
 	debt, err := r.Ledger.Balance(ctx, debtAcct)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if outstanding := rules.Money(debt.Net() - debt.CreditsPending); outstanding > 0 {
 		capDay := date
@@ -382,20 +422,21 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 		}
 		ds, err := Deductions(g.benefit, capDay, owed, g.standard, []Debt{{ID: string(debtAcct.Owner), Outstanding: outstanding, Cause: "claimant-error", Priority: 1}})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for _, d := range ds {
 			p.Deducted += d.Amount
 		}
 	}
+	var transfers []ledger.Transfer
 	if p.Deducted > 0 {
-		*batch = append(*batch, ledger.Transfer{ID: id + "/recovery", Debit: payable, Credit: debtAcct, Amount: int64(p.Deducted),
+		transfers = append(transfers, ledger.Transfer{ID: id + "/recovery", Debit: payable, Credit: debtAcct, Amount: int64(p.Deducted),
 			Code: "recovery", Ref: string(id), Time: at, Flags: ledger.Linked})
 	}
 	p.Amount = owed - p.Deducted
-	*batch = append(*batch, ledger.Transfer{ID: id, Debit: payable, Credit: clearing, Amount: int64(p.Amount),
+	transfers = append(transfers, ledger.Transfer{ID: id, Debit: payable, Credit: clearing, Amount: int64(p.Amount),
 		Code: "payment", Ref: "payrun-" + date.String(), Time: at, Flags: ledger.Pending, Timeout: 14 * 24 * time.Hour})
-	return p, nil, nil
+	return p, nil, transfers, nil
 }
 
 // write writes the run's files: BACS Standard 18, ISO 20022 pain.001 and a
