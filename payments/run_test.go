@@ -311,3 +311,70 @@ func TestBankChangeCoolingOff(t *testing.T) {
 		}
 	})
 }
+
+// The bank's answer settles a run: paid payments are posted, a returned one
+// goes to suspense with a task for an agent, and the reconciliation agrees.
+func TestSettleReturnsAndReconcile(t *testing.T) {
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		b := d.claimant("2026-09-14")
+		rep := d.payrun("2026-11-23")
+		var back Payment
+		for _, p := range mustManifest(t, rep) {
+			if p.PersonID == b {
+				back = p
+			}
+		}
+		returns, err := ReadReturns(strings.NewReader("# returned by the bank\n" + instructionID(back.ID) + "," + back.Amount.String() + ",B,account closed\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // settling again changes nothing
+			st, err := d.run.Settle(t.Context(), day("2026-11-23"), returns, d.svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Settled != 1 || st.Returned != 1 || st.Back != back.Amount {
+				t.Errorf("settlement %+v", st)
+			}
+		}
+		if pay := d.balance(ledger.Payable, a); pay.DebitsPending != 0 || pay.Net() != 0 {
+			t.Errorf("Ann's payable after settling: %+v, want paid in full", pay)
+		}
+		susp, _ := d.st.Balance(t.Context(), ledger.AccountID{Kind: ledger.Suspense, Benefit: "UC"})
+		if -susp.Net() != int64(back.Amount) {
+			t.Errorf("suspense holds %d, want the returned %d", -susp.Net(), back.Amount)
+		}
+		tasks, _ := d.svc.Tasks(t.Context(), "open")
+		if len(tasks) != 1 || tasks[0].Kind != "returned-payment" || tasks[0].PersonID != b {
+			t.Errorf("tasks %+v, want one for the returned payment", tasks)
+		}
+		rec, err := d.run.Reconcile(t.Context(), day("2026-11-23"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Mismatches) != 0 || rec.Posted != rec.FileTotal || rec.Returned != back.Amount || rec.Reserved != 0 {
+			t.Errorf("reconciliation %+v", rec)
+		}
+		if _, err := ReadReturns(strings.NewReader("x,abc,B,closed\n")); lifeline.ErrorCode(err) != lifeline.EINVALID {
+			t.Errorf("a bad amount: %v", err)
+		}
+	})
+}
+
+func mustManifest(t *testing.T, rep *Report) []Payment {
+	t.Helper()
+	var m struct{ Payments []Payment }
+	for _, f := range rep.Files {
+		if strings.HasSuffix(f, "manifest.json") {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return m.Payments
+}

@@ -14,9 +14,17 @@ import (
 	"github.com/lifeline-gov/lifeline/rules"
 )
 
-// runPayrun makes the payment run for one day.
+// runPayrun makes the payment run for one day, or settles or reconciles one:
+//
+//	lifeline payrun --date D                       pay what is due, write the files
+//	lifeline payrun settle --date D [--returns F]  the bank's answer: post, returns to suspense
+//	lifeline payrun reconcile --date D             match the files, the ledger and the returns
 func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("payrun", flag.ContinueOnError)
+	action := "run"
+	if len(args) > 0 && (args[0] == "settle" || args[0] == "reconcile") {
+		action, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("payrun "+action, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dateFlag := fs.String("date", "", "the pay day: everything due on or before it is paid (required), e.g. 2026-11-23")
 	data := fs.String("data", "./data", "data directory: the embedded database, the master key file and the payment files")
@@ -26,6 +34,7 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.String("name", "LIFELINE DEMO DEPT", "the department's name on the files")
 	sortCode := fs.String("sort-code", "089999", "the sort code of the account payments are drawn from")
 	account := fs.String("account", "66374958", "the account number payments are drawn from")
+	returnsFile := fs.String("returns", "", "settle: the bank's returns file (instruction_id,amount,reason_code,reason per line)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -44,11 +53,35 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if dir == "" {
 		dir = filepath.Join(*data, "payments")
 	}
-	r := &payments.Runner{Claims: newClaims(st, master, true), Ledger: st, Dir: dir,
+	svc := newClaims(st, master, true)
+	r := &payments.Runner{Claims: svc, Ledger: st, Dir: dir,
 		Originator: payments.Originator{Name: *name, ServiceUserNumber: *sun, Account: payments.Account{SortCode: *sortCode, Number: *account, Name: *name}}}
-	rep, err := r.Run(ctx, date)
+	var rep any
+	switch action {
+	case "settle":
+		var returns []payments.Return
+		if *returnsFile != "" {
+			f, err := os.Open(*returnsFile)
+			if err != nil {
+				return err
+			}
+			returns, err = payments.ReadReturns(f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+		rep, err = r.Settle(ctx, date, returns, svc)
+	case "reconcile":
+		rep, err = r.Reconcile(ctx, date)
+	default:
+		rep, err = r.Run(ctx, date)
+		if err != nil {
+			err = fmt.Errorf("the payment run stopped (run the same command again to resume; nobody is paid twice): %w", err)
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("the payment run stopped (run the same command again to resume; nobody is paid twice): %w", err)
+		return err
 	}
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	fmt.Fprintf(stdout, "%s\n", b)
