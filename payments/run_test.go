@@ -378,3 +378,32 @@ func mustManifest(t *testing.T, rep *Report) []Payment {
 	}
 	return m.Payments
 }
+
+// A statement adds up: what was due and what was found overpaid is what
+// was paid, what was deducted and what is still owed.
+func TestStatementAddsUp(t *testing.T) {
+	eachStore(t, func(t *testing.T, d *dept) {
+		a := d.claimant("2026-08-03")
+		d.payrun("2026-10-12")
+		if _, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.EarningsReported, PersonID: a, OccurredOn: "2026-08-20",
+			Data: json.RawMessage(`{"employer_paye_reference":"1/A","amount":"400.00"}`)}, ""); err != nil {
+			t.Fatal(err)
+		}
+		d.process()
+		d.payrun("2026-11-23")
+		st, err := d.run.Statement(t.Context(), d.svc, a, day("2026-11-23"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Totals) != 1 || len(st.Periods) != 3 || len(st.Runs) != 2 {
+			t.Fatalf("statement %+v", st)
+		}
+		tot := st.Totals[0]
+		if tot.Due+tot.Overpaid != tot.Paid+tot.Deducted+tot.OwedToYou {
+			t.Errorf("due %s + overpaid %s != paid %s + deducted %s + owed %s", tot.Due, tot.Overpaid, tot.Paid, tot.Deducted, tot.OwedToYou)
+		}
+		if tot.Overpaid != 22000 || tot.YouOwe != tot.Overpaid-tot.Deducted {
+			t.Errorf("overpaid %s, you owe %s, deducted %s", tot.Overpaid, tot.YouOwe, tot.Deducted)
+		}
+	})
+}

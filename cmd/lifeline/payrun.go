@@ -19,9 +19,10 @@ import (
 //	lifeline payrun --date D                       pay what is due, write the files
 //	lifeline payrun settle --date D [--returns F]  the bank's answer: post, returns to suspense
 //	lifeline payrun reconcile --date D             match the files, the ledger and the returns
+//	lifeline payrun statement --date D --person P  a person's statement: due, deducted, paid, owed
 func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	action := "run"
-	if len(args) > 0 && (args[0] == "settle" || args[0] == "reconcile") {
+	if len(args) > 0 && (args[0] == "settle" || args[0] == "reconcile" || args[0] == "statement") {
 		action, args = args[0], args[1:]
 	}
 	fs := flag.NewFlagSet("payrun "+action, flag.ContinueOnError)
@@ -34,6 +35,7 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.String("name", "LIFELINE DEMO DEPT", "the department's name on the files")
 	sortCode := fs.String("sort-code", "089999", "the sort code of the account payments are drawn from")
 	account := fs.String("account", "66374958", "the account number payments are drawn from")
+	person := fs.String("person", "", "statement: the person's id")
 	returnsFile := fs.String("returns", "", "settle: the bank's returns file (instruction_id,amount,reason_code,reason per line)")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -74,6 +76,8 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		rep, err = r.Settle(ctx, date, returns, svc)
 	case "reconcile":
 		rep, err = r.Reconcile(ctx, date)
+	case "statement":
+		rep, err = r.Statement(ctx, svc, *person, date)
 	default:
 		rep, err = r.Run(ctx, date)
 		if err != nil {
