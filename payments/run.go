@@ -35,6 +35,9 @@ type Runner struct {
 	// CoolingOff holds the first payment to a new account for this many
 	// days after an unverified change of bank details. Default 7.
 	CoolingOff int
+	// Debts has the decisions about debts (cause, recoverability, hardship
+	// pauses); nil recovers every debt at the rate for claimant error.
+	Debts *Debts
 }
 
 // Report says what a payment run did.
@@ -420,7 +423,17 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 		if g.standardFrom != 0 {
 			capDay = g.standardFrom
 		}
-		ds, err := Deductions(g.benefit, capDay, owed, g.standard, []Debt{{ID: string(debtAcct.Owner), Outstanding: outstanding, Cause: "claimant-error", Priority: 1}})
+		state := DebtState{DebtDecision: DebtDecision{Cause: CauseClaimantError, Recoverable: true}}
+		if r.Debts != nil {
+			if state, err = r.Debts.State(ctx, person, g.benefit); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		debts := []Debt{{ID: string(debtAcct.Owner), Outstanding: outstanding, Cause: state.Cause, Priority: 1, Paused: state.PausedUntil >= date}}
+		if !state.Recoverable {
+			debts = nil
+		}
+		ds, err := Deductions(g.benefit, capDay, owed, g.standard, debts)
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -407,3 +407,62 @@ func TestStatementAddsUp(t *testing.T) {
 		}
 	})
 }
+
+// Decisions about a debt change its recovery: a hardship pause stops it,
+// fraud allows the higher rate, a write-off reduces it, and a repayment the
+// person makes directly counts.
+func TestDebtDecisions(t *testing.T) {
+	eachStore(t, func(t *testing.T, d *dept) {
+		debts := &Debts{Log: d.st, Ledger: d.st, Now: func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) }}
+		d.run.Debts = debts
+		paused, fraud := d.claimant("2026-08-03"), d.claimant("2026-08-03")
+		d.payrun("2026-10-12") // pays the periods from 3 August and 3 September
+		for _, p := range []string{paused, fraud} {
+			if _, err := d.svc.RecordLifeEvent(t.Context(), claims.LifeEventReport{Type: claims.EarningsReported, PersonID: p, OccurredOn: "2026-08-20",
+				Data: json.RawMessage(`{"employer_paye_reference":"1/A","amount":"1000.00"}`)}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.process()
+		if err := debts.Decide(t.Context(), paused, "universal_credit", DebtDecision{Cause: CauseOfficialError, Recoverable: false}); lifeline.ErrorCode(err) != lifeline.EINVALID {
+			t.Errorf("a UC debt decided not recoverable: %v, want refused", err)
+		}
+		if err := debts.Decide(t.Context(), paused, "universal_credit", DebtDecision{Cause: CauseClaimantError, Recoverable: true, PausedUntil: day("2026-11-30")}); err != nil {
+			t.Fatal(err)
+		}
+		if err := debts.Decide(t.Context(), fraud, "universal_credit", DebtDecision{Cause: CauseClaimantError, Recoverable: true, PausedUntil: day("2026-11-30")}); err != nil {
+			t.Fatal(err)
+		}
+		// A later decision replaces the earlier one whole: no longer paused.
+		if err := debts.Decide(t.Context(), fraud, "universal_credit", DebtDecision{Cause: CauseFraud, Recoverable: true}); err != nil {
+			t.Fatal(err)
+		}
+		deducted := map[string]rules.Money{}
+		for _, p := range mustManifest(t, d.payrun("2026-11-09")) { // pays the period from 3 October
+			deducted[p.PersonID] = p.Deducted
+		}
+		if deducted[paused] != 0 {
+			t.Errorf("paused for hardship, yet %s was deducted", deducted[paused])
+		}
+		if deducted[fraud] <= 6373 {
+			t.Errorf("fraud: deducted %s, want more than the 15%% (63.73) allowed for other debts", deducted[fraud])
+		}
+		debt := d.balance(ledger.Debt, paused)
+		owed := debt.Net() - debt.CreditsPending
+		if err := debts.WriteOff(t.Context(), paused, "universal_credit", 1000, "w1", "agreed"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // the same repayment recorded twice moves money once
+			if err := debts.Repaid(t.Context(), paused, "universal_credit", 500, "r1", "card payment"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := d.balance(ledger.Debt, paused)
+		if got := after.Net() - after.CreditsPending; got != owed-1500 {
+			t.Errorf("debt %d after a write-off of 10.00 and a repayment of 5.00, want %d", got, owed-1500)
+		}
+		if err := debts.WriteOff(t.Context(), paused, "universal_credit", rules.Money(owed), "w2", "too much"); err == nil {
+			t.Error("writing off more than is owed was accepted")
+		}
+	})
+}

@@ -132,10 +132,10 @@ func NINOPayDay(nino string) (time.Weekday, error) {
 //
 // Periods are grouped into payments as the rules above say; a group cut
 // short because the award ended is paid on the pay day after its last
-// period. A period with a zero amount is still placed in its group, and a
-// payment whose periods all come to zero is left out: only payments of more
-// than 0 are returned, in pay-date order. The result depends only on the
-// arguments, not on their order.
+// period. Every group is returned, in pay-date order, even one whose periods
+// come to zero: a period reduced to nothing after it was paid is still due
+// on its day, which is when an overpayment of it is judged. The result
+// depends only on the arguments, not on their order.
 func Schedule(benefit string, nino string, awardStart rules.Date, periods []Period) ([]Due, error) {
 	rule, ok := payRules[benefit]
 	if !ok {
@@ -211,9 +211,6 @@ func Schedule(benefit string, nino string, awardStart rules.Date, periods []Peri
 
 	var out []Due
 	for _, g := range groups {
-		if g.amount == 0 {
-			continue
-		}
 		pay, err := PayDay(rule.due(g.end, payday))
 		if err != nil {
 			return nil, err

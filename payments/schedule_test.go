@@ -209,8 +209,8 @@ func TestScheduleZeroAmounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dues) != 2 || dues[0].Periods[0] != 1 || dues[1].Periods[0] != 3 {
-		t.Errorf("a nil month should be left out: %+v", dues)
+	if len(dues) != 3 || dues[1].Periods[0] != 2 || dues[1].Amount != 0 {
+		t.Errorf("a nil month is still due on its day, for nothing: %+v", dues)
 	}
 	// Zero weeks inside a block are still covered by its payment.
 	ws := weeks(d("2026-01-05"), 8, 0)
@@ -219,12 +219,12 @@ func TestScheduleZeroAmounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Due{{Periods: []int{1, 2, 3, 4}, PayDate: d("2026-02-02"), Amount: 300}}
+	want := []Due{{Periods: []int{1, 2, 3, 4}, PayDate: d("2026-02-02"), Amount: 300}, {Periods: []int{5, 6, 7, 8}, PayDate: d("2026-03-02"), Amount: 0}}
 	if !reflect.DeepEqual(dues, want) {
 		t.Errorf("got %+v, want %+v", dues, want)
 	}
 	dues, err = Schedule("pip", "", d("2026-01-05"), weeks(d("2026-01-05"), 4, 0))
-	if err != nil || len(dues) != 0 {
+	if err != nil || len(dues) != 1 || dues[0].Amount != 0 {
 		t.Errorf("all zero: %+v %v", dues, err)
 	}
 	if dues, err := Schedule("pip", "", d("2026-01-05"), nil); err != nil || len(dues) != 0 {
