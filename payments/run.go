@@ -16,6 +16,7 @@ import (
 	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/ledger"
 	"github.com/lifeline-gov/lifeline/modulus"
+	"github.com/lifeline-gov/lifeline/provenance"
 	"github.com/lifeline-gov/lifeline/rules"
 )
 
@@ -38,6 +39,10 @@ type Runner struct {
 	// Debts has the decisions about debts (cause, recoverability, hardship
 	// pauses); nil recovers every debt at the rate for claimant error.
 	Debts *Debts
+	// Provenance, if set, is where the ledger's head is committed after a
+	// run or a settlement moved money, so that nobody can rewrite the
+	// ledger's history unnoticed.
+	Provenance lifeline.ProvenanceLog
 }
 
 // Report says what a payment run did.
@@ -106,6 +111,10 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "date", "%s is not a working day: money reaches accounts on working days, so pay on %s", date, prev)
 	}
 	at := time.Date(date.Year(), time.Month(date.Month()), date.Day(), 6, 0, 0, 0, time.UTC)
+	before, err := r.Ledger.LedgerHead(ctx)
+	if err != nil {
+		return nil, err
+	}
 	groups, err := r.gather(ctx, date)
 	if err != nil {
 		return nil, err
@@ -205,13 +214,28 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 		return nil, err
 	}
 	rep.Files = files
-	head, err := r.Ledger.LedgerHead(ctx)
+	head, err := r.commitHead(ctx, before)
 	if err != nil {
 		return nil, err
 	}
 	text, _ := head.MarshalText()
 	rep.LedgerHead = string(text)
 	return rep, nil
+}
+
+// commitHead commits the ledger's head to the provenance log if it moved
+// since before.
+func (r *Runner) commitHead(ctx context.Context, before ledger.Head) (ledger.Head, error) {
+	head, err := r.Ledger.LedgerHead(ctx)
+	if err != nil || r.Provenance == nil || head.Seq == before.Seq {
+		return head, err
+	}
+	entry, err := provenance.LedgerBatch{ChainID: "ledger", Sequence: int64(head.Seq), HeadHash: head.Hash}.MarshalEntry()
+	if err != nil {
+		return head, err
+	}
+	_, err = r.Provenance.AppendProvenance(ctx, [][]byte{entry})
+	return head, err
 }
 
 // gather reads every award and works out, per person and benefit, the

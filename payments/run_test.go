@@ -36,6 +36,7 @@ type dept struct {
 // deptStore is what a department needs of its store.
 type deptStore interface {
 	lifeline.EventLog
+	lifeline.ProvenanceLog
 	ledger.Store
 }
 
@@ -73,7 +74,7 @@ func eachStore(t *testing.T, f func(t *testing.T, d *dept)) {
 func newDept(t *testing.T, db deptStore) *dept {
 	svc := claims.New(db, claims.Config{IndexKey: []byte("k"), AllowSpecimenNINO: true,
 		Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }})
-	r := &Runner{Claims: svc, Ledger: db, Dir: t.TempDir(),
+	r := &Runner{Claims: svc, Ledger: db, Dir: t.TempDir(), Provenance: db,
 		Originator: Originator{Name: "LIFELINE TEST", ServiceUserNumber: "999999", Account: Account{SortCode: "089999", Number: "66374958", Name: "LIFELINE TEST"}}}
 	return &dept{t: t, st: db, svc: svc, run: r}
 }
@@ -193,6 +194,16 @@ func TestPayrunPaysOnce(t *testing.T) {
 		for name, b := range readAll(t, again.Files) {
 			if !bytes.Equal(b, files[name]) {
 				t.Errorf("%s differs between the two runs", name)
+			}
+		}
+		// Each run that moved money committed the ledger's head to the
+		// provenance log; the repeat moved nothing and committed nothing.
+		if n, err := d.st.ProvenanceSize(t.Context()); err != nil || n != 1 {
+			t.Errorf("provenance log has %d entries (%v), want 1", n, err)
+		} else {
+			entries, _ := d.st.ProvenanceEntries(t.Context(), 0, 1)
+			if !bytes.Contains(entries[0], []byte("ledger-batch")) || !bytes.Contains(entries[0], []byte(fmt.Sprint("sequence ", head.Seq))) {
+				t.Errorf("provenance entry %q does not commit to the ledger head %+v", entries[0], head)
 			}
 		}
 		tb, err := d.st.TrialBalance(t.Context())

@@ -112,6 +112,10 @@ func (r *Runner) Settle(ctx context.Context, date rules.Date, returns []Return, 
 	}
 	at := time.Date(date.Year(), time.Month(date.Month()), date.Day(), 18, 0, 0, 0, time.UTC)
 	st := &Settlement{Date: date}
+	before, err := r.Ledger.LedgerHead(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var batch ledger.Batch
 	for _, p := range paid {
 		code := benefitCodes[p.Benefit]
@@ -150,7 +154,8 @@ func (r *Runner) Settle(ctx context.Context, date rules.Date, returns []Return, 
 		}
 		batch = batch[n:]
 	}
-	return st, nil
+	_, err = r.commitHead(ctx, before)
+	return st, err
 }
 
 // Reconciliation matches a run's manifest, its ledger transfers and its

@@ -56,7 +56,7 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dir = filepath.Join(*data, "payments")
 	}
 	svc := newClaims(st, master, true)
-	r := &payments.Runner{Claims: svc, Ledger: st, Dir: dir,
+	r := &payments.Runner{Claims: svc, Ledger: st, Dir: dir, Provenance: st, Debts: &payments.Debts{Log: st, Ledger: st},
 		Originator: payments.Originator{Name: *name, ServiceUserNumber: *sun, Account: payments.Account{SortCode: *sortCode, Number: *account, Name: *name}}}
 	var rep any
 	switch action {
