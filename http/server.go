@@ -13,6 +13,7 @@ import (
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/payments"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
 )
@@ -31,6 +32,8 @@ type Server struct {
 	Provenance *publish.Log
 	// Claims serves people, life events, claims and awards; nil serves none.
 	Claims *claims.Service
+	// Payments serves payment runs, statements and debts; nil serves none.
+	Payments *payments.Runner
 }
 
 // route is one endpoint; the OpenAPI test checks the document against these.
@@ -61,6 +64,13 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/awards/{id}", s.getAward(), true},
 		{"GET", "/v1/tasks", s.listTasks(), true},
 		{"POST", "/v1/admin/uprating", s.uprate(), true},
+		{"POST", "/v1/admin/payruns", s.payrun(), true},
+		{"POST", "/v1/admin/payruns/{date}/settlement", s.settle(), true},
+		{"GET", "/v1/admin/payruns/{date}/reconciliation", s.reconcile(), true},
+		{"GET", "/v1/people/{id}/statement", s.statement(), true},
+		{"POST", "/v1/people/{id}/debts/{benefit}/decisions", s.decideDebt(), true},
+		{"POST", "/v1/people/{id}/debts/{benefit}/write-offs", s.moveDebt("write-off"), true},
+		{"POST", "/v1/people/{id}/debts/{benefit}/repayments", s.moveDebt("repayment"), true},
 		{"GET", "/log/checkpoint", s.logCheckpoint, false},
 		{"GET", "/log/tile/{path...}", s.logTile, false},
 		{"GET", "/log/tile/entries/{path...}", s.logTile, false},

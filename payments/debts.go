@@ -110,6 +110,16 @@ func (d *Debts) move(ctx context.Context, person, benefit string, amount rules.M
 	if amount <= 0 {
 		return lifeline.FieldErrorf(lifeline.EINVALID, "amount", "the amount must be above zero")
 	}
+	// A retry finds the movement already recorded: it is dated afresh, so
+	// posting it again would be a different transfer under the same id.
+	if rec, ok, err := d.Ledger.Transfer(ctx, ledger.ID(id)); err != nil {
+		return err
+	} else if ok {
+		if rec.Amount != int64(amount) {
+			return lifeline.FieldErrorf(lifeline.ECONFLICT, "amount", "%s was recorded for %s, not %s: use a new key for a new movement", id, rules.Money(rec.Amount), amount)
+		}
+		return nil
+	}
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now

@@ -66,7 +66,7 @@ func (r *Runner) Statement(ctx context.Context, awards Awards, personID string, 
 	if err != nil {
 		return nil, err
 	}
-	st := &Statement{PersonID: personID, AsAt: asAt, Periods: []StatementLine{}, Runs: []Payment{}}
+	st := &Statement{PersonID: personID, AsAt: asAt, Periods: []StatementLine{}, Runs: []Payment{}, Totals: []Totals{}}
 	totals := map[string]*Totals{}
 	total := func(b string) *Totals {
 		if totals[b] == nil {
@@ -108,6 +108,9 @@ func (r *Runner) Statement(ctx context.Context, awards Awards, personID string, 
 		}
 		for _, p := range paid {
 			if p.PersonID == personID {
+				if n := len(p.Account); n > 4 { // enough to recognise the account, not to use it
+					p.Account = strings.Repeat("*", n-4) + p.Account[n-4:]
+				}
 				st.Runs = append(st.Runs, p)
 				total(p.Benefit).Paid += p.Amount
 				total(p.Benefit).Deducted += p.Deducted

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/payments"
 	"github.com/lifeline-gov/lifeline/rules"
 )
@@ -56,8 +57,8 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		dir = filepath.Join(*data, "payments")
 	}
 	svc := newClaims(st, master, true)
-	r := &payments.Runner{Claims: svc, Ledger: st, Dir: dir, Provenance: st, Debts: &payments.Debts{Log: st, Ledger: st},
-		Originator: payments.Originator{Name: *name, ServiceUserNumber: *sun, Account: payments.Account{SortCode: *sortCode, Number: *account, Name: *name}}}
+	r := newPayments(st, svc, dir)
+	r.Originator = payments.Originator{Name: *name, ServiceUserNumber: *sun, Account: payments.Account{SortCode: *sortCode, Number: *account, Name: *name}}
 	var rep any
 	switch action {
 	case "settle":
@@ -90,4 +91,12 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	b, _ := json.MarshalIndent(rep, "", "  ")
 	fmt.Fprintf(stdout, "%s\n", b)
 	return nil
+}
+
+// newPayments is the payments engine on the store, writing its files in dir,
+// as the demo department (override Originator for a real one).
+func newPayments(st store, svc *claims.Service, dir string) *payments.Runner {
+	return &payments.Runner{Claims: svc, Ledger: st, Dir: dir, Provenance: st, Debts: &payments.Debts{Log: st, Ledger: st},
+		Originator: payments.Originator{Name: "LIFELINE DEMO DEPT", ServiceUserNumber: "999999",
+			Account: payments.Account{SortCode: "089999", Number: "66374958", Name: "LIFELINE DEMO DEPT"}}}
 }

@@ -68,9 +68,10 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	logger.Info("provenance log", "origin", *logOrigin, "verifier_key", vkey)
 
 	svc := newClaims(st, master, *demo > 0)
+	payrun := newPayments(st, svc, filepath.Join(*data, "payments"))
 	srv := &http.Server{
 		Handler: (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger,
-			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}, Claims: svc}).Handler(),
+			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}, Claims: svc, Payments: payrun}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
