@@ -38,8 +38,7 @@ func runUprate(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "--from is required: the first day of the new rates, e.g. --from 2026-04-06")
 		return errUsage
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, master, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger})
+	st, master, err := openQuiet(ctx, *data, *database, stderr)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -46,8 +45,7 @@ func runPayrun(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "--date is required: the pay day, e.g. --date 2026-11-23")
 		return errUsage
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, master, err := openStore(ctx, storeConfig{dataDir: *data, database: *database, logger: logger})
+	st, master, err := openQuiet(ctx, *data, *database, stderr)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -72,4 +73,10 @@ func redact(url string) string {
 		}
 	}
 	return url
+}
+
+// openQuiet opens the store for a one-off command, logging only warnings.
+func openQuiet(ctx context.Context, dataDir, database string, stderr io.Writer) (store, []byte, error) {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return openStore(ctx, storeConfig{dataDir: dataDir, database: database, logger: logger})
 }
