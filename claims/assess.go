@@ -82,7 +82,7 @@ func (u unit) household(ppl people, n int, start, end rules.Date) rules.Househol
 	}
 	var h rules.Household
 	h.Country, h.London = countryOf(ls.Address.Postcode)
-	h.Tenure = lookupName[rules.Tenure](tenures, ls.Tenure)
+	h.Tenure = enumValue[rules.Tenure](tenures, ls.Tenure)
 	h.Rent, h.LHARate = ls.MonthlyRent, ls.LHARate
 	earnFrom := start
 	if u.freq != "monthly" {
@@ -96,8 +96,8 @@ func (u unit) household(ppl people, n int, start, end rules.Date) rules.Househol
 				seen[c.ID] = true
 				h.Children = append(h.Children, rules.Child{
 					DateOfBirth: c.DateOfBirth,
-					Disability:  lookupName[rules.Disability](disabilities, c.Disability),
-					Exception:   lookupName[rules.Exception](exceptions, c.Exception),
+					Disability:  enumValue[rules.Disability](disabilities, c.Disability),
+					Exception:   enumValue[rules.Exception](exceptions, c.Exception),
 				})
 			}
 		}
@@ -174,7 +174,7 @@ func adultOf(id string, t *Timeline, s *State, earnFrom, end rules.Date) rules.A
 		PIPAssessed:          s.PIPAssessed,
 		PIPDailyLivingPoints: s.PIPDailyLiving,
 		PIPMobilityPoints:    s.PIPMobility,
-		AttendanceNeeds:      lookupName[rules.Needs](needs, s.AttendanceNeeds),
+		AttendanceNeeds:      enumValue[rules.Needs](needs, s.AttendanceNeeds),
 		SPAssessed:           s.NIAssessed,
 		NIQualifyingYears:    s.NIYears,
 		InHospitalSince:      s.InHospitalSince,

@@ -180,10 +180,10 @@ func dataError(err error) error {
 }
 
 var (
-	disabilities = []string{"none", "lower", "higher"}
-	exceptions   = []string{"", "multiple-birth", "adoption", "kinship-care", "non-consensual-conception", "child-of-child"}
-	needs        = []string{"none", "day-or-night", "day-and-night"}
-	tenures      = []string{"none", "private-rent", "social-rent", "owner"}
+	disabilities = rules.DisabilityNames()
+	exceptions   = rules.ExceptionNames()
+	needs        = rules.NeedsNames()
+	tenures      = rules.TenureNames()
 	confidences  = []string{"none", "low", "medium", "high"}
 )
 

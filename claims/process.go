@@ -288,9 +288,10 @@ func describe(typ string, on rules.Date) string {
 	return strings.ReplaceAll(typ, "-", " ") + " on " + on.String()
 }
 
-// mirrorPartner records in the partner's stream a change to the couple that
-// the other reported: moving in or out, or a death, which leaves the
-// survivor bereaved.
+// mirrorPartner records in the partner's stream (partner: the one moving
+// in, or the one there before the change) a change to the couple that the
+// other reported: moving in or out, or a death, which leaves the survivor
+// bereaved.
 func (s *Service) mirrorPartner(ctx context.Context, e lifeline.Event, person, partner string) error {
 	switch e.Type {
 	case PartnerMovedIn:
@@ -298,13 +299,7 @@ func (s *Service) mirrorPartner(ctx context.Context, e lifeline.Event, person, p
 	case PartnerMovedOut:
 		return s.mirror(ctx, partner, partnerLeft, e, lifeEventData{Cause: e.ID})
 	case Death:
-		t, err := s.timeline(ctx, person, time.Time{})
-		if err != nil {
-			return err
-		}
-		if p := t.On(civilDate(e.OccurredAt)).PartnerID; p != "" {
-			return s.mirror(ctx, p, partnerLeft, e, lifeEventData{PartnerID: person, Cause: e.ID})
-		}
+		return s.mirror(ctx, partner, partnerLeft, e, lifeEventData{PartnerID: person, Cause: e.ID})
 	}
 	return nil
 }

@@ -82,9 +82,6 @@ func New(log Log, cfg Config) *Service {
 	return s
 }
 
-// Params returns the rules the service decides with.
-func (s *Service) Params() *rules.Params { return s.params }
-
 // today is the civil date in the UK.
 func (s *Service) today() rules.Date {
 	t := s.now().In(s.london)

@@ -360,11 +360,8 @@ func countryOf(postcode string) (rules.Country, bool) {
 	return rules.England, false
 }
 
-func lookupName[T ~uint8](names []string, s string) T {
-	for i, n := range names {
-		if n == s {
-			return T(i)
-		}
-	}
-	return 0
+// enumValue is the value of a name the service has already validated.
+func enumValue[T ~uint8](names []string, s string) T {
+	v, _ := rules.ParseName[T](names, s)
+	return v
 }

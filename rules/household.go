@@ -1,5 +1,7 @@
 package rules
 
+import "slices"
+
 // Household is a validated situation in the engine's own terms. The JSON
 // contract is decoded into it by DecodeSituation; the simulator builds it
 // directly. Children are ordered eldest first.
@@ -125,6 +127,18 @@ const (
 var exceptionNames = [...]string{"", "multiple-birth", "adoption", "kinship-care", "non-consensual-conception", "child-of-child"}
 
 func (e Exception) String() string { return exceptionNames[e] }
+
+// TenureNames, DisabilityNames, NeedsNames and ExceptionNames list the
+// names of each enumeration in value order, as the JSON contract spells
+// them: services that record these facts validate against them.
+func TenureNames() []string     { return slices.Clone(tenureNames[:]) }
+func DisabilityNames() []string { return slices.Clone(disabilityNames[:]) }
+func NeedsNames() []string      { return slices.Clone(needsNames[:]) }
+func ExceptionNames() []string  { return slices.Clone(exceptionNames[:]) }
+
+// ParseName returns the value of an enumeration named s; ok is false for a
+// name not in names.
+func ParseName[T ~uint8](names []string, s string) (T, bool) { return lookup[T](names, s) }
 
 func lookup[T ~uint8](names []string, s string) (T, bool) {
 	for i, n := range names {

@@ -257,9 +257,5 @@ func (p *Params) RatesBetween(start, end Date) (*Rates, error) {
 	return r, nil
 }
 
-// Start and End are the first and last days of the period the rates are for.
-func (r *Rates) Start() Date { return r.start }
-func (r *Rates) End() Date   { return r.end }
-
 // String is for debugging and error messages.
 func (r *Rates) String() string { return fmt.Sprintf("rates for %s", r.Period) }
