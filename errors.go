@@ -19,6 +19,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // the caller may not do this
 	EUNSUPPORTED  = "unsupported"  // the media type or operation is not supported
 	EIDEMPOTENCY  = "idempotency_key_reused"
+	ELIMIT        = "limit_exceeded" // a volume limit is used up; retry after it resets
 )
 
 // Error is the one error type of the platform. Code and Message are safe to show

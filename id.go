@@ -1,9 +1,11 @@
 package lifeline
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -21,6 +23,18 @@ func NewID(now time.Time, r io.Reader) (string, error) {
 	u[6] = 0x70 | u[6]&0x0f // version 7
 	u[8] = 0x80 | u[8]&0x3f // variant 10
 	return FormatID(u), nil
+}
+
+// DeriveID is a UUID (version 8) computed from parts, so work redone after
+// a retry or a crash names what it makes the same way and finds it instead
+// of making a second one.
+func DeriveID(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	var u [16]byte
+	copy(u[:], sum[:16])
+	u[6] = 0x80 | u[6]&0x0f // version 8
+	u[8] = 0x80 | u[8]&0x3f // variant 10
+	return FormatID(u)
 }
 
 // FormatID returns the canonical text form of a UUID, as NewID makes them.

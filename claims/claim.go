@@ -142,7 +142,7 @@ var firstClaimDate = rules.MakeDate(2024, 4, 8)
 // be, or after identity is verified or evidence arrives.
 func (s *Service) SubmitClaim(ctx context.Context, r ClaimRequest, key string) (*ClaimView, error) {
 	if key != "" { // a retry: the claim was made (and may have moved on)
-		if c, err := s.Claim(ctx, derivedID("claim", key), time.Time{}); err == nil {
+		if c, err := s.Claim(ctx, lifeline.DeriveID("claim", key), time.Time{}); err == nil {
 			if c.Benefit != r.Benefit || !slices.Equal(c.Claimants, r.Claimants) {
 				return nil, lifeline.ReusedKeyError(key)
 			}
@@ -323,7 +323,7 @@ func (s *Service) decideClaim(ctx context.Context, id string) error {
 		return s.await(ctx, c, StateAwaitingEvidence, "national-insurance-record", "Obtain the claimant's National Insurance record from HMRC (ni-record-updated).")
 	}
 	u := unit{benefit: b, claimants: c.Claimants, start: c.ClaimDate, freq: b.Frequency()}
-	awardID := derivedID("award", id)
+	awardID := lifeline.DeriveID("award", id)
 	aw, eligible, err := s.makeAward(ctx, awardID, u, ppl, id, "Claim "+id+" made on "+c.ClaimDate.String()+" ("+c.Channel+").", today)
 	if err != nil {
 		return err
@@ -400,7 +400,7 @@ func (s *Service) await(ctx context.Context, c *ClaimView, state, kind, text str
 	if c.State == state {
 		return nil
 	}
-	taskID := derivedID("task", c.ID, kind)
+	taskID := lifeline.DeriveID("task", c.ID, kind)
 	if err := s.openTask(ctx, Task{ID: taskID, Kind: kind, ClaimID: c.ID, PersonID: c.Claimants[0], Description: text}); err != nil {
 		return err
 	}

@@ -469,3 +469,25 @@ func (s *Service) lifeEventView(ctx context.Context, e lifeline.Event) (*LifeEve
 	}
 	return v, nil
 }
+
+// FindPerson returns the id the National Insurance number is reserved for;
+// ENOTFOUND if none. Read the person to know they are registered and not
+// erased.
+func (s *Service) FindPerson(ctx context.Context, nino lifeline.NINO) (string, error) {
+	events, err := s.log.ReadStream(ctx, s.ninoStream(nino), lifeline.StreamQuery{Limit: 1})
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		PersonID string `json:"person_id"`
+	}
+	if len(events) == 1 {
+		if err := json.Unmarshal(events[0].Data, &res); err != nil {
+			return "", err
+		}
+	}
+	if res.PersonID == "" {
+		return "", lifeline.FieldErrorf(lifeline.ENOTFOUND, "nino", "no person is registered with that National Insurance number")
+	}
+	return res.PersonID, nil
+}

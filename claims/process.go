@@ -124,7 +124,7 @@ func (s *Service) setAside(ctx context.Context, e lifeline.Event, cause error) e
 		return s.await(ctx, c, StateAwaitingEvidence, "decide-by-hand", text)
 	}
 	person := strings.TrimPrefix(e.Stream, "person-")
-	if err := s.openTask(ctx, Task{ID: derivedID("task", e.ID), Kind: "reassess-by-hand", PersonID: person, Description: text}); err != nil {
+	if err := s.openTask(ctx, Task{ID: lifeline.DeriveID("task", e.ID), Kind: "reassess-by-hand", PersonID: person, Description: text}); err != nil {
 		return err
 	}
 	_, err := s.appendOne(ctx, lifeEventStream(e.ID), lifeline.ExpectNoStream, "", lifeline.NewEvent{
@@ -437,7 +437,7 @@ func (s *Service) coupleFormed(ctx context.Context, ppl people, a, b string, on 
 		other = b
 	}
 	u := unit{benefit: rules.UniversalCredit, claimants: []string{lead, other}, start: jointStart, freq: "monthly"}
-	o, err := s.startAward(ctx, derivedID("joint", c.id), u, ppl, "Joint claim treated as made when the couple formed on "+on.String()+" (SI 2013/380 reg 9(7)-(8); assessment periods as SI 2013/376 reg 21(3A)-(3B)).", today)
+	o, err := s.startAward(ctx, lifeline.DeriveID("joint", c.id), u, ppl, "Joint claim treated as made when the couple formed on "+on.String()+" (SI 2013/380 reg 9(7)-(8); assessment periods as SI 2013/376 reg 21(3A)-(3B)).", today)
 	if err != nil || o == nil {
 		return outcomes, err
 	}
@@ -469,7 +469,7 @@ func (s *Service) coupleSeparated(ctx context.Context, ppl people, a, b string, 
 			continue
 		}
 		u := unit{benefit: rules.UniversalCredit, claimants: []string{p}, start: start, freq: "monthly"}
-		no, err := s.startAward(ctx, derivedID("single", c.id, p), u, ppl, "Single award without a claim after the couple separated on "+on.String()+" (SI 2013/380 reg 9(6), (10); SI 2013/376 reg 21(3)).", today)
+		no, err := s.startAward(ctx, lifeline.DeriveID("single", c.id, p), u, ppl, "Single award without a claim after the couple separated on "+on.String()+" (SI 2013/380 reg 9(6), (10); SI 2013/376 reg 21(3)).", today)
 		if err != nil {
 			return nil, err
 		}

@@ -17,10 +17,10 @@ type SeedPerson struct {
 
 // Seed loads people each with a decided award, without the claim journey:
 // for benchmarks and load tests that need a population of millions in
-// minutes. Each person takes two appends (their stream, with the award
-// linked, and the award's stream) and the award index takes one per call.
-// The details are trusted: nothing is validated and no National Insurance
-// number is reserved.
+// minutes. Each person takes three appends (their National Insurance
+// number's reservation, their stream with the award linked, and the award's
+// stream) and the award index takes one per call. The details are trusted:
+// nothing is validated, and a number seeded twice finds the first person.
 func (s *Service) Seed(ctx context.Context, batch []SeedPerson) ([]string, error) {
 	today := s.today()
 	ids := make([]string, len(batch))
@@ -31,7 +31,7 @@ func (s *Service) Seed(ctx context.Context, batch []SeedPerson) ([]string, error
 			return nil, err
 		}
 		ids[i] = id
-		awardID := derivedID("seed", id)
+		awardID := lifeline.DeriveID("seed", id)
 		u := unit{benefit: sp.Benefit, claimants: []string{id}, start: sp.Start, freq: sp.Benefit.Frequency()}
 		t := &Timeline{ID: id, registered: sp.Details}
 		a := &Award{ID: awardID, Benefit: sp.Benefit.Key(), Start: sp.Start, Frequency: u.freq}
@@ -48,6 +48,11 @@ func (s *Service) Seed(ctx context.Context, batch []SeedPerson) ([]string, error
 			d.Periods[j].New = false
 		}
 		link := Link{ID: awardID, Benefit: sp.Benefit.Key()}
+		if _, err := s.appendOne(ctx, s.ninoStream(lifeline.NINO(sp.Details.NINO)), lifeline.ExpectAny, "", lifeline.NewEvent{
+			Type: "nino-reserved", Data: mustJSON(map[string]string{"person_id": id}),
+		}); err != nil {
+			return nil, fmt.Errorf("seed National Insurance number: %w", err)
+		}
 		if _, err := s.log.Append(ctx, lifeline.AppendRequest{Stream: personStream(id), Expected: lifeline.ExpectNoStream, Events: []lifeline.NewEvent{
 			{Type: personRegistered, Subject: id, Data: mustJSON(sp.Details)},
 			{Type: awardLinked, Subject: id, Data: mustJSON(link)},

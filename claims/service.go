@@ -20,7 +20,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"strings"
 	"time"
 	_ "time/tzdata" // the civil date is the UK's, wherever the server runs
 
@@ -94,21 +93,9 @@ func (s *Service) newID() (string, error) { return lifeline.NewID(s.now(), s.ran
 // a retry names the same person or claim and its writes are replays.
 func (s *Service) idFor(kind, key string) (string, error) {
 	if key != "" {
-		return derivedID(kind, key), nil
+		return lifeline.DeriveID(kind, key), nil
 	}
 	return s.newID()
-}
-
-// derivedID is a UUID (version 8) computed from parts: an award made by a
-// decision or a change gets the same id however often the work is redone,
-// so a retry finds it instead of making a second one.
-func derivedID(parts ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	var u [16]byte
-	copy(u[:], sum[:16])
-	u[6] = 0x80 | u[6]&0x0f
-	u[8] = 0x80 | u[8]&0x3f
-	return lifeline.FormatID(u)
 }
 
 // Stream names.

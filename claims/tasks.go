@@ -86,5 +86,5 @@ func (s *Service) Tasks(ctx context.Context, status string) ([]Task, error) {
 // OpenTask opens a task for an agent from another service, once per key:
 // the payments engine asks for new bank details when a payment comes back.
 func (s *Service) OpenTask(ctx context.Context, key, kind, personID, description string) error {
-	return s.openTask(ctx, Task{ID: derivedID("task", key), Kind: kind, PersonID: personID, Description: description})
+	return s.openTask(ctx, Task{ID: lifeline.DeriveID("task", key), Kind: kind, PersonID: personID, Description: description})
 }

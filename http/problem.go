@@ -31,6 +31,7 @@ var statuses = map[string]int{
 	lifeline.EUNAUTHORIZED: http.StatusUnauthorized,
 	lifeline.EFORBIDDEN:    http.StatusForbidden,
 	lifeline.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	lifeline.ELIMIT:        http.StatusTooManyRequests,
 }
 
 // ErrorStatus returns the HTTP status for err's code.

@@ -16,6 +16,7 @@ import (
 	"github.com/lifeline-gov/lifeline/payments"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
+	"github.com/lifeline-gov/lifeline/sharing"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -34,6 +35,9 @@ type Server struct {
 	Claims *claims.Service
 	// Payments serves payment runs, statements and debts; nil serves none.
 	Payments *payments.Runner
+	// Sharing serves partners, agreements and the partner API; nil serves
+	// none.
+	Sharing *sharing.Service
 }
 
 // route is one endpoint; the OpenAPI test checks the document against these.
@@ -71,7 +75,27 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/people/{id}/debts/{benefit}/decisions", s.decideDebt(), true},
 		{"POST", "/v1/people/{id}/debts/{benefit}/write-offs", s.moveDebt("write-off"), true},
 		{"POST", "/v1/people/{id}/debts/{benefit}/repayments", s.moveDebt("repayment"), true},
+		{"POST", "/v1/oauth/token", s.token, true},
+		{"GET", "/v1/oauth/jwks", s.jwks(), true},
+		{"POST", "/v1/admin/partners", s.registerPartner(), true},
+		{"GET", "/v1/admin/partners", s.listPartners(), true},
+		{"GET", "/v1/admin/partners/{id}", s.getPartner(), true},
+		{"POST", "/v1/admin/partners/{id}/secrets", s.issueSecret(), true},
+		{"POST", "/v1/admin/partners/{id}/secrets/{secret}/revoke", s.revokeSecret(), true},
+		{"PUT", "/v1/admin/partners/{id}/certificate", s.setCertificate(), true},
+		{"POST", "/v1/admin/token-keys/rotate", s.rotateTokenKey(), true},
+		{"POST", "/v1/admin/agreements", s.makeAgreement(), true},
+		{"GET", "/v1/admin/agreements", s.listAgreements(), true},
+		{"GET", "/v1/admin/agreements/{id}", s.getAgreement(), true},
+		{"PUT", "/v1/admin/agreements/{id}", s.changeAgreement(), true},
+		{"GET", "/v1/admin/agreements/{id}/versions", s.agreementVersions(), true},
+		{"GET", "/v1/partner/agreements", s.partnerAgreements(), true},
+		{"GET", "/v1/partner/agreements/{id}", s.partnerAgreement(), true},
+		{"POST", "/v1/partner/queries", s.partnerQuery(), true},
+		{"POST", "/v1/partner/matches", s.partnerMatch(), true},
+		{"GET", "/v1/people/{id}/disclosures", s.personDisclosures(), true},
 		{"GET", "/log/checkpoint", s.logCheckpoint, false},
+		{"POST", "/log/cosignatures", s.addCosignature, false},
 		{"GET", "/log/tile/{path...}", s.logTile, false},
 		{"GET", "/log/tile/entries/{path...}", s.logTile, false},
 	}

@@ -75,6 +75,16 @@ func (r Receipt) MarshalJSON() ([]byte, error) {
 	return json.Marshal(j)
 }
 
+// UnmarshalJSON parses a receipt as ParseReceipt does.
+func (r *Receipt) UnmarshalJSON(data []byte) error {
+	got, err := ParseReceipt(data)
+	if err != nil {
+		return err
+	}
+	*r = got
+	return nil
+}
+
 // ParseReceipt parses a receipt written by MarshalJSON. It rejects unknown,
 // duplicate, missing or misspelled fields, trailing data and non-canonical
 // hashes. Parsing checks only the form; VerifyReceipt checks the proof.

@@ -24,6 +24,9 @@ var benefitFrequency = [NumBenefits]string{
 	"monthly", "weekly", "weekly", "weekly", "weekly", "weekly", "weekly", "monthly",
 }
 
+// BenefitKeys returns every benefit's name in the JSON contract.
+func BenefitKeys() []string { return append([]string(nil), benefitKeys[:]...) }
+
 // Key is the benefit's name in the JSON contract, e.g. "universal_credit".
 func (b Benefit) Key() string { return benefitKeys[b] }
 
