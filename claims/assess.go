@@ -258,7 +258,7 @@ func inputsHash(b rules.Benefit, start, end rules.Date, h *rules.Household) stri
 		Household  *rules.Household
 	}{b.Key(), start, end, h})
 	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:16])
+	return hex.EncodeToString(sum[:])
 }
 
 func itoa(n int) string {

@@ -555,6 +555,22 @@ func (s *Service) Award(ctx context.Context, id string, asAt time.Time) (*Award,
 	return a, nil
 }
 
+// AwardSummary returns an award as it stands, its periods without their
+// explanations: for readers that need only amounts and dates.
+func (s *Service) AwardSummary(ctx context.Context, id string) (*Award, error) {
+	if err := checkID("id", id); err != nil {
+		return nil, err
+	}
+	events, err := s.readStream(ctx, awardStream(id), time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if len(events) == 0 {
+		return nil, lifeline.Errorf(lifeline.ENOTFOUND, "no award %s", id)
+	}
+	return buildAward(id, events, false)
+}
+
 // PersonAwards returns every award a person is a claimant on.
 func (s *Service) PersonAwards(ctx context.Context, personID string) ([]*Award, error) {
 	if err := checkID("id", personID); err != nil {

@@ -158,7 +158,7 @@ func (s *Service) award(ctx context.Context, id string, asAt time.Time) (*Award,
 	if len(events) == 0 {
 		return nil, lifeline.Errorf(lifeline.ENOTFOUND, "no award %s", id)
 	}
-	return buildAward(id, events)
+	return buildAward(id, events, true)
 }
 
 // appendOne appends one event.

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
@@ -168,5 +169,24 @@ func (s *Server) uprate() http.HandlerFunc {
 			return nil, lifeline.FieldErrorf(lifeline.EINVALID, "from", "from %v: use YYYY-MM-DD, e.g. 2026-04-06", err)
 		}
 		return s.Claims.Uprate(r.Context(), from, 8, nil)
+	})
+}
+
+// decisionReceipt proves that the decision on one period of an award is in
+// the provenance log, under the latest published checkpoint.
+func (s *Server) decisionReceipt() http.HandlerFunc {
+	return getJSON(s, func(r *http.Request) (any, error) {
+		if s.Notary == nil {
+			return nil, lifeline.Errorf(lifeline.ENOTFOUND, "this platform publishes no provenance log")
+		}
+		n, err := strconv.Atoi(r.PathValue("n"))
+		if err != nil || n < 0 {
+			return nil, lifeline.FieldErrorf(lifeline.EINVALID, "n", "the period number must be a whole number, as each of the award's periods gives it in n")
+		}
+		index, err := s.Claims.DecisionIndex(r.Context(), r.PathValue("id"), n)
+		if err != nil {
+			return nil, err
+		}
+		return s.Notary.Receipt(r.Context(), index)
 	})
 }

@@ -3,11 +3,13 @@ package http
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +22,7 @@ import (
 
 // newLogServer serves a SQLite store's provenance log; publish appends n
 // entries and signs a checkpoint of the log.
-func newLogServer(t *testing.T) (ts *httptest.Server, verifier note.Verifier, publishN func(n int) []byte) {
+func newLogServer(t *testing.T, witnesses ...note.Verifier) (ts *httptest.Server, verifier note.Verifier, publishN func(n int) []byte) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{MasterKey: []byte("0123456789abcdef0123456789abcdef")})
@@ -34,7 +36,7 @@ func newLogServer(t *testing.T) (ts *httptest.Server, verifier note.Verifier, pu
 	}
 	signer, _ := note.NewSigner(skey)
 	verifier, _ = note.NewVerifier(vkey)
-	s := &Server{Log: db, Provenance: &publish.Log{Store: db, Verifier: verifier}}
+	s := &Server{Log: db, Provenance: &publish.Log{Store: db, Verifier: verifier, Witnesses: witnesses}}
 	ts = httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	size := 0
@@ -151,5 +153,61 @@ func TestLogNotPublished(t *testing.T) {
 		if res, _ := get(t, ts.URL+path); res.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", path, res.StatusCode)
 		}
+	}
+}
+
+// TestWitnessCosignatures has a witness cosign the latest checkpoint
+// through POST /log/cosignatures and finds the cosignature served with it.
+func TestWitnessCosignatures(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
+	witness, err := provenance.NewCosignatureVerifier("witness.hmrc.test/w1", key.Public().(ed25519.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, verifier, publishN := newLogServer(t, witness)
+	signed := publishN(5)
+	cosign := func(name string, k ed25519.PrivateKey) string {
+		s, err := provenance.NewCosigner(name, k, 1_790_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := signed[:bytes.Index(signed, []byte("\n\n"))+1]
+		out, err := note.Sign(&note.Note{Text: string(text)}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out[len(text)+1:]))
+	}
+	post := func(body string) int {
+		res, err := http.Post(ts.URL+"/log/cosignatures", "text/plain", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	tests := []struct {
+		name, body string
+		status     int
+	}{
+		{"empty", "", 400},
+		{"not a signature line", "hello\n", 400},
+		{"an unknown witness", cosign("witness.evil.test/w1", ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))) + "\n", 400},
+		{"the known witness under another name", cosign("witness.other.test/w1", key) + "\n", 400},
+		{"the known witness", cosign("witness.hmrc.test/w1", key) + "\n", 200},
+		{"the same again", cosign("witness.hmrc.test/w1", key) + "\n", 200},
+	}
+	for _, tt := range tests {
+		if got := post(tt.body); got != tt.status {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.status)
+		}
+	}
+	_, served := get(t, ts.URL+"/log/checkpoint")
+	n, err := note.Open(served, note.VerifierList(verifier, witness))
+	if err != nil {
+		t.Fatalf("served checkpoint: %v\n%s", err, served)
+	}
+	if len(n.Sigs) != 2 || n.Sigs[1].Name != "witness.hmrc.test/w1" {
+		t.Fatalf("served signatures %+v, want the log's and the witness's once", n.Sigs)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // The payments admin API: payment runs, the bank's answer, reconciliation,
-// statements and decisions about debts. Translation only: the rules are in
+// statements, decisions about debts and repayment plans. Translation only: the rules are in
 // the payments package.
 
 // unconfigured refuses a payments request on a server without the engine.
@@ -161,6 +161,83 @@ func (s *Server) moveDebt(kind string) http.HandlerFunc {
 			return nil, err
 		}
 		return map[string]string{"status": "recorded"}, nil
+	})
+}
+
+type planRequest struct {
+	Amount    string `json:"amount"`
+	Frequency string `json:"frequency"`
+	Start     string `json:"start"`
+	Note      string `json:"note"`
+}
+
+// agreePlan records a repayment plan; the Idempotency-Key, if sent, makes
+// a retry return the plan already agreed.
+func (s *Server) agreePlan() http.HandlerFunc {
+	return postJSON(s, http.StatusCreated, func(r *http.Request, in planRequest, key string) (any, error) {
+		if err := s.unconfigured(); err != nil {
+			return nil, err
+		}
+		amt, err := rules.ParseMoney(in.Amount)
+		if err != nil {
+			return nil, lifeline.FieldErrorf(lifeline.EINVALID, "amount", "amount %q: %v", in.Amount, err)
+		}
+		start, err := dateField("start", in.Start)
+		if err != nil {
+			return nil, err
+		}
+		person, benefit := r.PathValue("id"), r.PathValue("benefit")
+		if _, err := s.Claims.Person(r.Context(), person, time.Time{}, 0); err != nil {
+			return nil, err
+		}
+		return s.Payments.Debts.AgreePlan(r.Context(), person, benefit,
+			payments.PlanTerms{Amount: amt, Frequency: in.Frequency, Start: start, Note: in.Note}, key)
+	})
+}
+
+// listPlans lists a debt's repayment plans as they stand on ?on= (today
+// if absent).
+func (s *Server) listPlans() http.HandlerFunc {
+	return s.paymentsGet(func(r *http.Request) (any, error) {
+		var on rules.Date
+		if v := r.URL.Query().Get("on"); v != "" {
+			d, err := dateField("on", v)
+			if err != nil {
+				return nil, err
+			}
+			on = d
+		}
+		person, benefit := r.PathValue("id"), r.PathValue("benefit")
+		if _, err := s.Claims.Person(r.Context(), person, time.Time{}, 0); err != nil {
+			return nil, err
+		}
+		plans, err := s.Payments.Debts.Plans(r.Context(), person, benefit, on)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"plans": plans}, nil
+	})
+}
+
+type planCancellation struct {
+	Reason string `json:"reason"`
+}
+
+// cancelPlan ends a plan; cancelling it again changes nothing.
+func (s *Server) cancelPlan() http.HandlerFunc {
+	return postJSON(s, http.StatusOK, func(r *http.Request, in planCancellation, _ string) (any, error) {
+		if err := s.unconfigured(); err != nil {
+			return nil, err
+		}
+		id, err := payments.ParsePlanID(r.PathValue("plan"))
+		if err != nil {
+			return nil, err
+		}
+		person, benefit := r.PathValue("id"), r.PathValue("benefit")
+		if _, err := s.Claims.Person(r.Context(), person, time.Time{}, 0); err != nil {
+			return nil, err
+		}
+		return s.Payments.Debts.CancelPlan(r.Context(), person, benefit, id, in.Reason)
 	})
 }
 

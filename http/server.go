@@ -38,6 +38,9 @@ type Server struct {
 	// Sharing serves partners, agreements and the partner API; nil serves
 	// none.
 	Sharing *sharing.Service
+	// Notary gives receipts for entries of the provenance log; nil gives
+	// none.
+	Notary *publish.Notary
 }
 
 // route is one endpoint; the OpenAPI test checks the document against these.
@@ -66,6 +69,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/claims/{id}", s.getClaim(), true},
 		{"POST", "/v1/claims/{id}/withdraw", s.withdrawClaim(), true},
 		{"GET", "/v1/awards/{id}", s.getAward(), true},
+		{"GET", "/v1/awards/{id}/periods/{n}/receipt", s.decisionReceipt(), true},
 		{"GET", "/v1/tasks", s.listTasks(), true},
 		{"POST", "/v1/admin/uprating", s.uprate(), true},
 		{"POST", "/v1/admin/payruns", s.payrun(), true},
@@ -75,6 +79,9 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/people/{id}/debts/{benefit}/decisions", s.decideDebt(), true},
 		{"POST", "/v1/people/{id}/debts/{benefit}/write-offs", s.moveDebt("write-off"), true},
 		{"POST", "/v1/people/{id}/debts/{benefit}/repayments", s.moveDebt("repayment"), true},
+		{"POST", "/v1/people/{id}/debts/{benefit}/plans", s.agreePlan(), true},
+		{"GET", "/v1/people/{id}/debts/{benefit}/plans", s.listPlans(), true},
+		{"POST", "/v1/people/{id}/debts/{benefit}/plans/{plan}/cancellation", s.cancelPlan(), true},
 		{"POST", "/v1/oauth/token", s.token, true},
 		{"GET", "/v1/oauth/jwks", s.jwks(), true},
 		{"POST", "/v1/admin/partners", s.registerPartner(), true},

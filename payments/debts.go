@@ -72,66 +72,70 @@ func (d *Debts) Decide(ctx context.Context, person, benefit string, dec DebtDeci
 
 // State returns the latest decision about a debt.
 func (d *Debts) State(ctx context.Context, person, benefit string) (DebtState, error) {
-	st := DebtState{DebtDecision: DebtDecision{Cause: CauseClaimantError, Recoverable: true}}
-	events, err := d.Log.ReadStream(ctx, debtStream(person, benefit), lifeline.StreamQuery{Limit: lifeline.MaxReadLimit})
+	rec, err := d.read(ctx, person, benefit)
 	if err != nil {
-		return st, err
+		return DebtState{DebtDecision: DebtDecision{Cause: CauseClaimantError, Recoverable: true}}, err
 	}
-	for _, e := range events {
-		if e.Type != "debt-decided" || e.Erased {
-			continue
-		}
-		var dec DebtDecision // each decision replaces the last whole
-		if err := json.Unmarshal(e.Data, &dec); err != nil {
-			return st, err
-		}
-		st.DebtDecision = dec
-		st.Decided = true
-	}
-	return st, nil
+	return rec.state, nil
 }
 
 // WriteOff writes off part or all of a debt: it is no longer recovered.
 // id names the write-off, so recording it again moves nothing.
 func (d *Debts) WriteOff(ctx context.Context, person, benefit string, amount rules.Money, id, reason string) error {
-	return d.move(ctx, person, benefit, amount, "write-off/"+id, ledger.AccountID{Kind: ledger.WriteOff, Benefit: benefitCodes[benefit]}, "debt-written-off", reason)
+	_, err := d.move(ctx, person, benefit, amount, "write-off/"+id, ledger.AccountID{Kind: ledger.WriteOff, Benefit: benefitCodes[benefit]}, "debt-written-off", reason)
+	return err
 }
 
 // Repaid records a repayment the person made directly (by a repayment plan
 // or at once): the money reached the bank account and reduces the debt.
+// The ledger moves the money; a debt-repaid event in the debt's stream,
+// naming the transfer and the day, lets it count against a repayment plan
+// (see plans.go). A retry under the same id moves nothing and records the
+// event if a failure had left it out.
 func (d *Debts) Repaid(ctx context.Context, person, benefit string, amount rules.Money, id, ref string) error {
-	return d.move(ctx, person, benefit, amount, "repaid/"+id, ledger.AccountID{Kind: ledger.Clearing, Benefit: benefitCodes[benefit]}, "debt-repaid", ref)
+	tid := "repaid/" + id
+	at, err := d.move(ctx, person, benefit, amount, tid, ledger.AccountID{Kind: ledger.Clearing, Benefit: benefitCodes[benefit]}, "debt-repaid", ref)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(moneyMoved{Transfer: tid, On: civil(at)})
+	_, err = d.Log.Append(ctx, lifeline.AppendRequest{Stream: debtStream(person, benefit), Expected: lifeline.ExpectAny,
+		IdempotencyKey: eventRepaid + "/" + tid,
+		Events:         []lifeline.NewEvent{{Type: eventRepaid, Subject: person, Data: raw}}})
+	return err
 }
 
-func (d *Debts) move(ctx context.Context, person, benefit string, amount rules.Money, id string, debit ledger.AccountID, code, ref string) error {
+// move posts a movement out of the debt once, and returns when it is dated.
+func (d *Debts) move(ctx context.Context, person, benefit string, amount rules.Money, id string, debit ledger.AccountID, code, ref string) (time.Time, error) {
 	if _, ok := benefitCodes[benefit]; !ok {
-		return lifeline.FieldErrorf(lifeline.EINVALID, "benefit", "no benefit %q", benefit)
+		return time.Time{}, lifeline.FieldErrorf(lifeline.EINVALID, "benefit", "no benefit %q", benefit)
 	}
 	if amount <= 0 {
-		return lifeline.FieldErrorf(lifeline.EINVALID, "amount", "the amount must be above zero")
+		return time.Time{}, lifeline.FieldErrorf(lifeline.EINVALID, "amount", "the amount must be above zero")
 	}
 	// A retry finds the movement already recorded: it is dated afresh, so
 	// posting it again would be a different transfer under the same id.
 	if rec, ok, err := d.Ledger.Transfer(ctx, ledger.ID(id)); err != nil {
-		return err
+		return time.Time{}, err
 	} else if ok {
 		if rec.Amount != int64(amount) {
-			return lifeline.FieldErrorf(lifeline.ECONFLICT, "amount", "%s was recorded for %s, not %s: use a new key for a new movement", id, rules.Money(rec.Amount), amount)
+			return time.Time{}, lifeline.FieldErrorf(lifeline.ECONFLICT, "amount", "%s was recorded for %s, not %s: use a new key for a new movement", id, rules.Money(rec.Amount), amount)
 		}
-		return nil
+		return rec.Time, nil
 	}
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
 	}
+	at := now().UTC()
 	applied, err := d.Ledger.Post(ctx, ledger.Batch{{ID: ledger.ID(id), Debit: debit,
 		Credit: ledger.AccountID{Kind: ledger.Debt, Benefit: benefitCodes[benefit], Owner: person},
-		Amount: int64(amount), Code: code, Ref: ref, Time: now().UTC()}})
+		Amount: int64(amount), Code: code, Ref: ref, Time: at}})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	if err := applied.Err(); err != nil {
-		return fmt.Errorf("%w", err)
+		return time.Time{}, fmt.Errorf("%w", err)
 	}
-	return nil
+	return at, nil
 }

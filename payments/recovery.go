@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"slices"
@@ -55,10 +56,13 @@ import (
 // takes more than the cap. (Amounts that DWP publishes appear rounded up:
 // 15% of £400.14 is given as £60.03 where we take £60.02.)
 //
-// Debts are taken in Priority order (lower first), then by ID; a debt
-// paused for hardship is skipped; no debt gives up more than it has
-// outstanding. Each debt takes all it can within the limits before the next
-// takes anything.
+// Debts are taken in the legal priority order of recovery_order.yaml
+// (recovery.priority, from SI 2013/380 Sch 6 para 5 for Universal Credit):
+// a debt's cause puts it in a category, so fraud overpayments are recovered
+// before overpayments not caused by fraud. Debts the law ranks alike are
+// taken by Order (lower first), then by ID. A debt paused for hardship is
+// skipped; no debt gives up more than it has outstanding. Each debt takes
+// all it can within the limits before the next takes anything.
 
 //go:embed recovery.yaml
 var recoveryFile []byte
@@ -74,8 +78,8 @@ const (
 type Debt struct {
 	ID          string
 	Outstanding rules.Money
-	Cause       string // CauseClaimantError, CauseOfficialError or CauseFraud
-	Priority    int    // lower is recovered first
+	Cause       string // CauseClaimantError, CauseOfficialError or CauseFraud; sets its place in the legal order
+	Order       int    // among debts the law ranks alike: lower is recovered first, then by ID
 	Paused      bool   // recovery suspended (hardship)
 }
 
@@ -97,7 +101,8 @@ type Limits struct {
 const DefaultWeeks = 4
 
 // Deductions works out what to deduct from one payment of gross pence for
-// debts, within the limits in force on day, in priority order, leaving at
+// debts, within the limits in force on day, in the legal priority order in
+// force on day, leaving at
 // least the minimum payment (1p: the last-penny rule). standardAllowance is
 // the Universal Credit standard allowance of the assessment period, and is
 // used for universal_credit only (0 means no deduction can be made). For
@@ -111,7 +116,11 @@ func Deductions(benefit string, day rules.Date, gross, standardAllowance rules.M
 	if err != nil {
 		return nil, err
 	}
-	return deduct(lim, gross, debts)
+	rank, err := priorityOn(day)
+	if err != nil {
+		return nil, err
+	}
+	return deduct(lim, rank, gross, debts)
 }
 
 // DeductionsForWeeks is Deductions for a payment of a weekly benefit that
@@ -124,7 +133,11 @@ func DeductionsForWeeks(benefit string, day rules.Date, gross rules.Money, weeks
 	if err != nil {
 		return nil, err
 	}
-	return deduct(lim, gross, debts)
+	rank, err := priorityOn(day)
+	if err != nil {
+		return nil, err
+	}
+	return deduct(lim, rank, gross, debts)
 }
 
 // recoveryKind is how a benefit's limits are set.
@@ -207,8 +220,19 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// deduct applies lim to one payment of gross for debts.
-func deduct(lim Limits, gross rules.Money, debts []Debt) ([]Deduction, error) {
+// priorityOn returns the legal priority order in force on day: each
+// cause's place, 0 first.
+func priorityOn(day rules.Date) (map[string]int, error) {
+	o, err := loadOrder()
+	if err != nil {
+		return nil, lifeline.Errorf(lifeline.EINTERNAL, "recovery order parameters: %v", err)
+	}
+	return o.priorityAt(day)
+}
+
+// deduct applies lim to one payment of gross for debts, taking them in the
+// order rank gives their causes (lower first), then by Order, then by ID.
+func deduct(lim Limits, rank map[string]int, gross rules.Money, debts []Debt) ([]Deduction, error) {
 	if gross < 0 {
 		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "gross", "payment %s is negative", gross)
 	}
@@ -231,11 +255,11 @@ func deduct(lim Limits, gross rules.Money, debts []Debt) ([]Deduction, error) {
 		ids[d.ID] = true
 	}
 	slices.SortFunc(ordered, func(a, b Debt) int {
-		if a.Priority != b.Priority {
-			if a.Priority < b.Priority {
-				return -1
-			}
-			return 1
+		if c := cmp.Compare(rank[a.Cause], rank[b.Cause]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Order, b.Order); c != 0 {
+			return c
 		}
 		return strings.Compare(a.ID, b.ID)
 	})

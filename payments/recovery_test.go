@@ -1,10 +1,12 @@
 package payments
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lifeline-gov/lifeline"
@@ -61,10 +63,10 @@ func TestRecoveryParams(t *testing.T) {
 func TestDeductionsTable(t *testing.T) {
 	const sa = rules.Money(40014) // single, 25 or over, 2025/26, monthly
 	ce := func(id string, out rules.Money, prio int) Debt {
-		return Debt{ID: id, Outstanding: out, Cause: CauseClaimantError, Priority: prio}
+		return Debt{ID: id, Outstanding: out, Cause: CauseClaimantError, Order: prio}
 	}
 	fr := func(id string, out rules.Money, prio int) Debt {
-		return Debt{ID: id, Outstanding: out, Cause: CauseFraud, Priority: prio}
+		return Debt{ID: id, Outstanding: out, Cause: CauseFraud, Order: prio}
 	}
 	for _, c := range []struct {
 		name    string
@@ -83,18 +85,33 @@ func TestDeductionsTable(t *testing.T) {
 			[]Debt{{ID: "a", Outstanding: 100000, Cause: CauseOfficialError}}, []Deduction{{"a", 6002}}},
 		{"UC fraud at 40%", "universal_credit", "2026-01-01", 80000, sa,
 			[]Debt{fr("f", 100000, 1)}, []Deduction{{"f", 16005}}},
-		{"UC error first, then fraud up to 40% in all", "universal_credit", "2026-01-01", 80000, sa,
-			[]Debt{fr("f", 100000, 2), ce("a", 100000, 1)}, []Deduction{{"a", 6002}, {"f", 10003}}},
+		// The legal order (SI 2013/380 Sch 6 para 5(2); CPAG items 10 and 12):
+		// fraud overpayments before the others, whatever Order and ID say.
+		// Each case below would come out differently if the order were
+		// Order and ID only.
+		{"UC fraud before error though the error's Order is lower: fraud takes the whole 40%", "universal_credit", "2026-01-01", 80000, sa,
+			[]Debt{fr("f", 100000, 2), ce("a", 100000, 1)}, []Deduction{{"f", 16005}}},
+		{"UC small fraud debt first, then error within the 15%", "universal_credit", "2026-01-01", 80000, sa,
+			[]Debt{ce("a", 100000, 0), fr("z", 5000, 9)}, []Deduction{{"z", 5000}, {"a", 6002}}},
+		{"UC small payment: fraud takes it all, leaving 1p", "universal_credit", "2026-01-01", 5000, sa,
+			[]Debt{ce("a", 100000, 0), fr("z", 100000, 9)}, []Deduction{{"z", 4999}}},
+		{"UC several overpayments: fraud, then claimant and official error alike by Order", "universal_credit", "2026-01-01", 80000, sa,
+			[]Debt{{ID: "o", Outstanding: 3000, Cause: CauseOfficialError, Order: 2}, ce("c", 4000, 1), fr("f", 12000, 3)},
+			[]Deduction{{"f", 12000}, {"c", 4000}, {"o", 5}}},
+		{"official error is not behind claimant error: Order decides", "universal_credit", "2026-01-01", 80000, sa,
+			[]Debt{ce("c", 100000, 2), {ID: "o", Outstanding: 100000, Cause: CauseOfficialError, Order: 1}}, []Deduction{{"o", 6002}}},
+		{"Pension Credit: fraud first within £34 a week", "pension_credit", "2026-01-01", 80000, 0,
+			[]Debt{ce("a", 100000, 0), fr("f", 10000, 5)}, []Deduction{{"f", 10000}, {"a", 3600}}},
 		{"UC fraud first uses the whole 40%", "universal_credit", "2026-01-01", 80000, sa,
 			[]Debt{fr("f", 100000, 1), ce("a", 100000, 2)}, []Deduction{{"f", 16005}}},
 		{"outstanding smaller than the cap: the next debt takes the rest", "universal_credit", "2026-01-01", 80000, sa,
 			[]Debt{ce("a", 2000, 1), ce("b", 100000, 2)}, []Deduction{{"a", 2000}, {"b", 4002}}},
 		{"paused debt skipped", "universal_credit", "2026-01-01", 80000, sa,
-			[]Debt{{ID: "a", Outstanding: 5000, Cause: CauseClaimantError, Priority: 1, Paused: true}, ce("b", 100000, 2)},
+			[]Debt{{ID: "a", Outstanding: 5000, Cause: CauseClaimantError, Order: 1, Paused: true}, ce("b", 100000, 2)},
 			[]Deduction{{"b", 6002}}},
-		{"same priority: by ID", "universal_credit", "2026-01-01", 80000, sa,
+		{"same rank and Order: by ID", "universal_credit", "2026-01-01", 80000, sa,
 			[]Debt{ce("b", 100000, 1), ce("a", 100, 1)}, []Deduction{{"a", 100}, {"b", 5902}}},
-		{"priority beats ID", "universal_credit", "2026-01-01", 80000, sa,
+		{"Order beats ID", "universal_credit", "2026-01-01", 80000, sa,
 			[]Debt{ce("a", 100000, 2), ce("b", 100, 1)}, []Deduction{{"b", 100}, {"a", 5902}}},
 		{"last penny: a small payment keeps 1p", "universal_credit", "2026-01-01", 3000, sa,
 			[]Debt{ce("a", 100000, 1)}, []Deduction{{"a", 2999}}},
@@ -109,8 +126,10 @@ func TestDeductionsTable(t *testing.T) {
 			[]Debt{fr("f", 100000, 1)}, []Deduction{{"f", 13600}}},
 		{"Pension Credit keeps 10p a week", "pension_credit", "2026-01-01", 1000, 0,
 			[]Debt{fr("f", 100000, 1)}, []Deduction{{"f", 960}}},
-		{"State Pension: the weekly default", "state_pension", "2026-01-01", 92000, 0,
-			[]Debt{ce("a", 100000, 1), fr("f", 100000, 2)}, []Deduction{{"a", 5100}, {"f", 8500}}},
+		{"State Pension: the weekly default, fraud first", "state_pension", "2026-01-01", 92000, 0,
+			[]Debt{ce("a", 100000, 1), fr("f", 100000, 2)}, []Deduction{{"f", 13600}}},
+		{"State Pension: a small fraud debt, then the rest within £12.75 a week", "state_pension", "2026-01-01", 92000, 0,
+			[]Debt{ce("a", 100000, 1), fr("f", 2000, 2)}, []Deduction{{"f", 2000}, {"a", 5100}}},
 		{"Child Benefit: never", "child_benefit", "2026-01-01", 10000, 0, []Debt{ce("a", 100000, 1)}, nil},
 		{"Bereavement Support Payment: never", "bereavement_support_payment", "2026-01-01", 35000, 0, []Debt{ce("a", 100000, 1)}, nil},
 	} {
@@ -184,7 +203,7 @@ func TestDeductionsProperties(t *testing.T) {
 				ID:          fmt.Sprintf("d%d", i),
 				Outstanding: rules.Money(rng.IntN(30000)),
 				Cause:       causes[rng.IntN(len(causes))],
-				Priority:    rng.IntN(4),
+				Order:       rng.IntN(4),
 				Paused:      rng.IntN(5) == 0,
 			})
 		}
@@ -194,6 +213,10 @@ func TestDeductionsProperties(t *testing.T) {
 			t.Fatalf("iteration %d: %v", iter, err)
 		}
 		lim, err := RecoveryLimits(benefit, day, sa, DefaultWeeks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rank, err := priorityOn(day)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,34 +271,7 @@ func TestDeductionsProperties(t *testing.T) {
 				fail("deducted from %s", benefit)
 			}
 		}
-		// Priority: once a debt is passed over with money still owing, a later
-		// debt may take money only from a pool the earlier one could not use,
-		// and the only such pool is the fraud headroom when the non-fraud cap
-		// is used up.
-		order := slices.Clone(debts)
-		slices.SortFunc(order, func(a, b Debt) int {
-			if a.Priority != b.Priority {
-				return a.Priority - b.Priority
-			}
-			if a.ID < b.ID {
-				return -1
-			}
-			return 1
-		})
-		for i, a := range order {
-			if a.Paused || taken[a.ID] == a.Outstanding {
-				continue
-			}
-			for _, b := range order[i+1:] {
-				if taken[b.ID] == 0 {
-					continue
-				}
-				if a.Cause == CauseFraud || b.Cause != CauseFraud || nonFraud != lim.NonFraud {
-					fail("debt %q (priority %d) took %s while earlier %q (priority %d) could take more",
-						b.ID, b.Priority, taken[b.ID], a.ID, a.Priority)
-				}
-			}
-		}
+		checkOrder(fail, rank, debts, taken, nonFraud, lim)
 		// And nothing is left on the table: no unpaused debt with money owing
 		// could have taken a penny more.
 		room := gross - lim.MinPaid - total
@@ -289,6 +285,32 @@ func TestDeductionsProperties(t *testing.T) {
 			}
 			if head > 0 {
 				fail("debt %q could take %s more", a.ID, head)
+			}
+		}
+	}
+}
+
+// checkOrder fails if the deductions taken broke the legal priority order:
+// once a debt is passed over with money still owing, a debt after it in
+// the order (rank of its cause, then Order, then ID) may take money only
+// from a pool the earlier one could not use, and the only such pool is the
+// fraud headroom when the non-fraud cap is used up.
+func checkOrder(fail func(string, ...any), rank map[string]int, debts []Debt, taken map[string]rules.Money, nonFraud rules.Money, lim Limits) {
+	order := slices.Clone(debts)
+	slices.SortFunc(order, func(a, b Debt) int {
+		return cmp.Or(cmp.Compare(rank[a.Cause], rank[b.Cause]), cmp.Compare(a.Order, b.Order), strings.Compare(a.ID, b.ID))
+	})
+	for i, a := range order {
+		if a.Paused || taken[a.ID] == a.Outstanding {
+			continue
+		}
+		for _, b := range order[i+1:] {
+			if taken[b.ID] == 0 {
+				continue
+			}
+			if a.Cause == CauseFraud || b.Cause != CauseFraud || nonFraud != lim.NonFraud {
+				fail("debt %q (%s, order %d) took %s while earlier %q (%s, order %d) could take more",
+					b.ID, b.Cause, b.Order, taken[b.ID], a.ID, a.Cause, a.Order)
 			}
 		}
 	}

@@ -1,10 +1,12 @@
 package payments
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,16 +69,28 @@ type Hold struct {
 
 // Payment is one payment of a run, as its manifest records it.
 type Payment struct {
-	ID        string      `json:"id"`
-	PersonID  string      `json:"person_id"`
-	Benefit   string      `json:"benefit"`
-	Amount    rules.Money `json:"amount"`
-	Deducted  rules.Money `json:"deducted"`
-	SortCode  string      `json:"sort_code"`
-	Account   string      `json:"account_number"`
-	Name      string      `json:"name"`
-	Reference string      `json:"reference"`
-	repeat    bool        // made by an earlier attempt at the run
+	ID       string      `json:"id"`
+	PersonID string      `json:"person_id"`
+	Benefit  string      `json:"benefit"`
+	Amount   rules.Money `json:"amount"`
+	Deducted rules.Money `json:"deducted"`
+	// Recoveries says which debts the deductions went to, by benefit name
+	// (so that a rerun, which reads them back from the ledger, writes the
+	// same manifest): a payment may recover another benefit's debt (see
+	// homeOf).
+	Recoveries []Recovery `json:"recoveries,omitempty"`
+	SortCode   string     `json:"sort_code"`
+	Account    string     `json:"account_number"`
+	Name       string     `json:"name"`
+	Reference  string     `json:"reference"`
+	repeat     bool       // made by an earlier attempt at the run
+}
+
+// Recovery is what one payment recovered of the person's debt for a
+// benefit.
+type Recovery struct {
+	DebtBenefit string      `json:"debt_benefit"`
+	Amount      rules.Money `json:"amount"`
 }
 
 // benefitCodes are the short names benefits have in ledger accounts and on
@@ -93,6 +107,7 @@ type group struct {
 	accruals      []ledger.Transfer
 	standard      rules.Money // the latest due period's standard allowance (UC), for the deduction cap
 	standardFrom  rules.Date  // the first day of that period: the cap in force then applies
+	live          bool        // the person has a live award of the benefit
 }
 
 // Run pays everything due on or before date. It is safe to run again, or to
@@ -160,22 +175,34 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 	}
 
 	// Then the payments, with deductions for debts, worked out in parallel
-	// (each reads its own accounts) and posted in batches.
+	// one person at a time (each reads and recovers only that person's
+	// accounts, so no two workers recover the same debt) and posted in
+	// batches.
+	people := map[string][]*group{}
+	var persons []string
+	for _, k := range keys { // in key order, so each person's groups are in benefit order
+		g := groups[k]
+		if people[g.payee.PersonID] == nil {
+			persons = append(persons, g.payee.PersonID)
+		}
+		people[g.payee.PersonID] = append(people[g.payee.PersonID], g)
+	}
+	slices.Sort(persons)
 	rep := &Report{Date: date, Held: []Hold{}}
 	type outcome struct {
-		pay       *Payment
-		hold      *Hold
+		pays      []*Payment
+		holds     []Hold
 		transfers []ledger.Transfer
 	}
-	outcomes := make([]outcome, len(keys))
+	outcomes := make([]outcome, len(persons))
 	const workers = 8
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(keys) && errs[w] == nil; i += workers {
+			for i := w; i < len(persons) && errs[w] == nil; i += workers {
 				o := &outcomes[i]
-				o.pay, o.hold, o.transfers, errs[w] = r.pay(ctx, date, at, groups[keys[i]])
+				o.pays, o.holds, o.transfers, errs[w] = r.payPerson(ctx, date, at, people[persons[i]])
 			}
 		})
 	}
@@ -185,11 +212,9 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 	}
 	var paid []Payment
 	for _, o := range outcomes {
-		if o.hold != nil {
-			rep.Held = append(rep.Held, *o.hold)
-		}
-		if o.pay != nil {
-			paid = append(paid, *o.pay)
+		rep.Held = append(rep.Held, o.holds...)
+		for _, p := range o.pays {
+			paid = append(paid, *p)
 		}
 		if len(batch)+len(o.transfers) > ledger.MaxBatch {
 			if err := flush(); err != nil {
@@ -201,6 +226,9 @@ func (r *Runner) Run(ctx context.Context, date rules.Date) (*Report, error) {
 	if err := flush(); err != nil {
 		return nil, err
 	}
+	slices.SortFunc(rep.Held, func(a, b Hold) int {
+		return cmp.Or(strings.Compare(a.Benefit, b.Benefit), strings.Compare(a.PersonID, b.PersonID))
+	})
 	for _, p := range paid {
 		if p.repeat {
 			rep.Repeated++
@@ -278,6 +306,7 @@ func (r *Runner) gather(ctx context.Context, date rules.Date) (map[string]*group
 				continue
 			}
 			g.accruals = append(g.accruals, part.accruals...)
+			g.live = g.live || part.live
 			if part.standardFrom > g.standardFrom {
 				g.standard, g.standardFrom = part.standard, part.standardFrom
 			}
@@ -298,7 +327,7 @@ func (r *Runner) readAward(ctx context.Context, id string, date rules.Date) (*gr
 	if err != nil {
 		return nil, err
 	}
-	g := &group{benefit: a.Benefit, code: benefitCodes[a.Benefit], payee: payee}
+	g := &group{benefit: a.Benefit, code: benefitCodes[a.Benefit], payee: payee, live: a.Status == "live"}
 	periods := make([]Period, len(a.Periods))
 	for i, p := range a.Periods {
 		periods[i] = Period{N: p.N, Start: p.Start, End: p.End, Amount: p.Amount}
@@ -396,37 +425,213 @@ func accrual(a *claims.Award, g *group, n int, s step, payDate rules.Date) ledge
 	return t
 }
 
-// pay works out one person's payment of one benefit: what they are owed,
-// less deductions for debts, if it is safe to pay.
-func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *group) (*Payment, *Hold, []ledger.Transfer, error) {
+// payment is one payment being worked out.
+type payment struct {
+	g    *group
+	p    *Payment
+	id   ledger.ID
+	owed rules.Money
+}
+
+// payPerson works out one person's payments in a run, one per benefit:
+// what they are owed, less deductions for their debts, if it is safe to
+// pay. Each debt is recovered from at most one of the payments (homeOf);
+// each payment takes its debts in the legal priority order, within its
+// benefit's caps.
+func (r *Runner) payPerson(ctx context.Context, date rules.Date, at time.Time, gs []*group) ([]*Payment, []Hold, []ledger.Transfer, error) {
+	var pays []*Payment
+	var holds []Hold
+	paying := map[string]*payment{} // benefit -> a payment made now
+	waiting := map[string]bool{}    // benefit -> its payment is held, or was made by an earlier attempt
+	live := map[string]bool{}
+	for _, g := range gs {
+		live[g.benefit] = live[g.benefit] || g.live
+		pm, hold, err := r.prepare(ctx, date, g, gs)
+		switch {
+		case err != nil:
+			return nil, nil, nil, err
+		case hold != nil:
+			holds = append(holds, *hold)
+			waiting[g.benefit] = true
+		case pm != nil && pm.p.repeat:
+			pays = append(pays, pm.p)
+			waiting[g.benefit] = true
+		case pm != nil:
+			paying[g.benefit] = pm
+		}
+	}
+	if len(paying) == 0 {
+		return pays, holds, nil, nil
+	}
+	order, err := loadOrder()
+	if err != nil {
+		return nil, nil, nil, lifeline.Errorf(lifeline.EINTERNAL, "recovery order parameters: %v", err)
+	}
+	homes, err := order.homeAt(date)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	grace, err := order.graceAt(date)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// The debts each payment recovers, and for those with a repayment plan
+	// the deduction to record against it.
+	person := gs[0].payee.PersonID
+	debts := map[string][]Debt{}
+	planned := map[string]bool{} // debt benefit -> an active plan
+	for _, g := range gs {
+		b := g.benefit
+		h := homeOf(b, homes, paying, waiting, live)
+		if h == "" {
+			continue
+		}
+		debt, err := r.Ledger.Balance(ctx, ledger.AccountID{Kind: ledger.Debt, Benefit: g.code, Owner: person})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		outstanding := rules.Money(debt.Net() - debt.CreditsPending)
+		if outstanding <= 0 {
+			continue
+		}
+		d := Debt{ID: b, Outstanding: outstanding, Cause: CauseClaimantError, Order: 1}
+		if b == h {
+			d.Order = 0 // the debt of the benefit being paid comes first among equals
+		}
+		if r.Debts != nil {
+			rec, err := r.Debts.read(ctx, person, b)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if !rec.state.Recoverable {
+				continue
+			}
+			d.Cause, d.Paused = rec.state.Cause, rec.state.PausedUntil >= date
+			if p := rec.active(); p != nil {
+				// A plan up to date pauses deductions; a missed instalment
+				// is made good, no more (see plans.go).
+				d.Outstanding = p.arrearsForRun(outstanding, date.AddDays(-grace))
+				planned[b] = true
+			}
+		}
+		if d.Outstanding > 0 {
+			debts[h] = append(debts[h], d)
+		}
+	}
+	var transfers []ledger.Transfer
+	benefits := slices.Sorted(maps.Keys(paying))
+	for _, b := range benefits {
+		pm := paying[b]
+		g, p := pm.g, pm.p
+		payable := ledger.AccountID{Kind: ledger.Payable, Benefit: g.code, Owner: person}
+		if len(debts[b]) > 0 {
+			capDay := date
+			if g.standardFrom != 0 {
+				capDay = g.standardFrom
+			}
+			ds, err := Deductions(b, capDay, pm.owed, g.standard, debts[b])
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, x := range ds {
+				tid := recoveryID(pm.id, b, x.DebtID)
+				if planned[x.DebtID] {
+					if err := r.Debts.recordDeduction(ctx, person, x.DebtID, tid, date); err != nil {
+						return nil, nil, nil, err
+					}
+				}
+				transfers = append(transfers, ledger.Transfer{ID: tid, Debit: payable,
+					Credit: ledger.AccountID{Kind: ledger.Debt, Benefit: benefitCodes[x.DebtID], Owner: person},
+					Amount: int64(x.Amount), Code: "recovery", Ref: string(pm.id), Time: at, Flags: ledger.Linked})
+				p.Deducted += x.Amount
+				p.Recoveries = append(p.Recoveries, Recovery{DebtBenefit: x.DebtID, Amount: x.Amount})
+			}
+		}
+		slices.SortFunc(p.Recoveries, func(a, b Recovery) int { return strings.Compare(a.DebtBenefit, b.DebtBenefit) })
+		p.Amount = pm.owed - p.Deducted
+		transfers = append(transfers, ledger.Transfer{ID: pm.id, Debit: payable, Credit: ledger.AccountID{Kind: ledger.Clearing, Benefit: g.code},
+			Amount: int64(p.Amount), Code: "payment", Ref: "payrun-" + date.String(), Time: at, Flags: ledger.Pending, Timeout: 14 * 24 * time.Hour})
+		pays = append(pays, p)
+	}
+	return pays, holds, transfers, nil
+}
+
+// recoveryID names the transfer by which payment id recovers the debt for
+// debtBenefit from the payment of benefit: id/recovery for the benefit's
+// own debt, id/recovery/<code> for another's.
+func recoveryID(id ledger.ID, benefit, debtBenefit string) ledger.ID {
+	if debtBenefit == benefit {
+		return id + "/recovery"
+	}
+	return id + "/recovery/" + ledger.ID(benefitCodes[debtBenefit])
+}
+
+// homeOf says which of the benefits paid now recovers the person's debt for
+// benefit b, or "" for none in this run. The debt's own benefit recovers it
+// when the person still has it, on its own pay day; a debt of a benefit
+// the person no longer has goes to the first of the home benefits
+// (recovery_order.yaml) the person has a live award of, or failing that the
+// first paid now. So a debt is never recovered from two payments at once.
+func homeOf(b string, homes homeValue, paying map[string]*payment, waiting, live map[string]bool) string {
+	switch {
+	case paying[b] != nil:
+		return b
+	case waiting[b] || live[b] || !slices.Contains(homes.debtsOf, b):
+		return ""
+	}
+	for _, h := range homes.benefits {
+		if h != b && live[h] {
+			if paying[h] != nil {
+				return h
+			}
+			return "" // its pay day is another day
+		}
+	}
+	for _, h := range homes.benefits {
+		if h != b && paying[h] != nil {
+			return h
+		}
+	}
+	return ""
+}
+
+// prepare works out one payment before deductions: what the person is
+// owed, or why it is held; or the payment as an earlier attempt at the run
+// made it. It returns nothing when nothing is owed.
+func (r *Runner) prepare(ctx context.Context, date rules.Date, g *group, gs []*group) (*payment, *Hold, error) {
 	person := g.payee.PersonID
 	id := ledger.ID(fmt.Sprintf("pay/%s/%s/%s", date, g.code, person))
 	payable := ledger.AccountID{Kind: ledger.Payable, Benefit: g.code, Owner: person}
-	clearing := ledger.AccountID{Kind: ledger.Clearing, Benefit: g.code}
-	debtAcct := ledger.AccountID{Kind: ledger.Debt, Benefit: g.code, Owner: person}
 	p := &Payment{ID: string(id), PersonID: person, Benefit: g.benefit, Reference: g.code + " " + strings.ReplaceAll(g.payee.NINO, " ", "")}
 	if g.payee.Bank != nil {
 		p.SortCode, p.Account, p.Name = g.payee.Bank.SortCode, g.payee.Bank.AccountNumber, g.payee.Bank.HolderName
 	}
 	if rec, ok, err := r.Ledger.Transfer(ctx, id); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	} else if ok { // paid by an earlier attempt at this run
 		p.Amount, p.repeat = rules.Money(rec.Transfer.Amount), true
-		if drec, ok, err := r.Ledger.Transfer(ctx, id+"/recovery"); err == nil && ok {
-			p.Deducted = rules.Money(drec.Transfer.Amount)
+		for _, d := range gs { // what it recovered, of each debt it could have
+			drec, ok, err := r.Ledger.Transfer(ctx, recoveryID(id, g.benefit, d.benefit))
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				p.Deducted += rules.Money(drec.Transfer.Amount)
+				p.Recoveries = append(p.Recoveries, Recovery{DebtBenefit: d.benefit, Amount: rules.Money(drec.Transfer.Amount)})
+			}
 		}
-		return p, nil, nil, nil
+		return &payment{g: g, p: p, id: id}, nil, nil
 	}
 	bal, err := r.Ledger.Balance(ctx, payable)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
 	owed := rules.Money(bal.Available())
 	if owed <= 0 {
-		return nil, nil, nil, nil
+		return nil, nil, nil
 	}
-	hold := func(reason string) (*Payment, *Hold, []ledger.Transfer, error) {
-		return nil, &Hold{PersonID: person, Benefit: g.benefit, Amount: owed, Reason: reason}, nil, nil
+	hold := func(reason string) (*payment, *Hold, error) {
+		return nil, &Hold{PersonID: person, Benefit: g.benefit, Amount: owed, Reason: reason}, nil
 	}
 	switch b := g.payee.Bank; {
 	case g.payee.DiedOn != 0 && g.payee.DiedOn < date:
@@ -438,42 +643,7 @@ func (r *Runner) pay(ctx context.Context, date rules.Date, at time.Time, g *grou
 	case g.payee.BankChangedOn != 0 && !g.payee.BankVerified && g.payee.BankChangedOn.AddDays(r.CoolingOff) > date:
 		return hold(fmt.Sprintf("bank details changed on %s and not verified: held for %d days' cooling-off", g.payee.BankChangedOn, r.CoolingOff))
 	}
-	debt, err := r.Ledger.Balance(ctx, debtAcct)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if outstanding := rules.Money(debt.Net() - debt.CreditsPending); outstanding > 0 {
-		capDay := date
-		if g.standardFrom != 0 {
-			capDay = g.standardFrom
-		}
-		state := DebtState{DebtDecision: DebtDecision{Cause: CauseClaimantError, Recoverable: true}}
-		if r.Debts != nil {
-			if state, err = r.Debts.State(ctx, person, g.benefit); err != nil {
-				return nil, nil, nil, err
-			}
-		}
-		debts := []Debt{{ID: string(debtAcct.Owner), Outstanding: outstanding, Cause: state.Cause, Priority: 1, Paused: state.PausedUntil >= date}}
-		if !state.Recoverable {
-			debts = nil
-		}
-		ds, err := Deductions(g.benefit, capDay, owed, g.standard, debts)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		for _, d := range ds {
-			p.Deducted += d.Amount
-		}
-	}
-	var transfers []ledger.Transfer
-	if p.Deducted > 0 {
-		transfers = append(transfers, ledger.Transfer{ID: id + "/recovery", Debit: payable, Credit: debtAcct, Amount: int64(p.Deducted),
-			Code: "recovery", Ref: string(id), Time: at, Flags: ledger.Linked})
-	}
-	p.Amount = owed - p.Deducted
-	transfers = append(transfers, ledger.Transfer{ID: id, Debit: payable, Credit: clearing, Amount: int64(p.Amount),
-		Code: "payment", Ref: "payrun-" + date.String(), Time: at, Flags: ledger.Pending, Timeout: 14 * 24 * time.Hour})
-	return p, nil, transfers, nil
+	return &payment{g: g, p: p, id: id, owed: owed}, nil, nil
 }
 
 // write writes the run's files: BACS Standard 18, ISO 20022 pain.001 and a

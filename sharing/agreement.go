@@ -215,6 +215,7 @@ func (s *Service) Agreement(ctx context.Context, id string, v int64) (*Agreement
 		return nil, err
 	}
 	if v == 0 {
+		keep(s, s.agreements, id, versions[len(versions)-1])
 		return versions[len(versions)-1], nil
 	}
 	if v < 0 || v > int64(len(versions)) {
@@ -287,7 +288,11 @@ func (s *Service) authorise(ctx context.Context, p *Partner, agreementID, purpos
 	if agreementID == "" {
 		return nil, lifeline.FieldErrorf(lifeline.EINVALID, "agreement", "name the agreement the request is made under")
 	}
-	a, err := s.Agreement(ctx, agreementID, 0)
+	a, ok := fresh(s, s.agreements, agreementID)
+	var err error
+	if !ok {
+		a, err = s.Agreement(ctx, agreementID, 0)
+	}
 	if lifeline.ErrorCode(err) == lifeline.ENOTFOUND || (err == nil && a.PartnerID != p.ID) {
 		// The same answer for another partner's agreement: its existence is
 		// not the caller's business.

@@ -104,14 +104,14 @@ func (s *Service) Match(ctx context.Context, p *Partner, req MatchRequest, key s
 		if !ok || slices.Contains(people, person) {
 			continue
 		}
-		awards, err := s.registry.PersonAwards(ctx, person)
-		if err != nil {
-			return nil, err
-		}
 		pv, err := s.registry.Person(ctx, person, time.Time{}, 0)
 		if lifeline.ErrorCode(err) == lifeline.ENOTFOUND {
 			continue // erased since
 		}
+		if err != nil {
+			return nil, err
+		}
+		awards, err := s.awardsOf(ctx, pv)
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +165,7 @@ func (s *Service) candidates(ctx context.Context, a *Agreement, hashes []string)
 			return nil, err
 		}
 		for _, id := range ids {
-			aw, err := s.registry.Award(ctx, id, time.Time{})
+			aw, err := s.registry.AwardSummary(ctx, id)
 			if err != nil {
 				return nil, err
 			}

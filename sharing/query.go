@@ -97,7 +97,7 @@ func (s *Service) Query(ctx context.Context, p *Partner, q Query, key string) (*
 	if err != nil || replay != nil {
 		return replay, err
 	}
-	awards, err := s.registry.PersonAwards(ctx, person.ID)
+	awards, err := s.awardsOf(ctx, person)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +148,19 @@ func (s *Service) findPerson(ctx context.Context, nino lifeline.NINO, dob rules.
 		return nil, none
 	}
 	return person, nil
+}
+
+// awardsOf reads the awards a person's view links to.
+func (s *Service) awardsOf(ctx context.Context, p *claims.PersonView) ([]*claims.Award, error) {
+	out := make([]*claims.Award, 0, len(p.Awards))
+	for _, l := range p.Awards {
+		a, err := s.registry.AwardSummary(ctx, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
 
 // record is what may be disclosed about a person under one agreement:

@@ -38,6 +38,7 @@ type Registry interface {
 	PersonAwards(ctx context.Context, personID string) ([]*claims.Award, error)
 	AwardIDs(ctx context.Context, skip int64, limit int) ([]string, error)
 	Award(ctx context.Context, id string, asAt time.Time) (*claims.Award, error)
+	AwardSummary(ctx context.Context, id string) (*claims.Award, error)
 }
 
 // Notary commits an entry to the provenance log and returns its receipt.
@@ -79,6 +80,46 @@ type Service struct {
 	keyRead    time.Time             // when keyGen was read
 	conditions map[string]*condition // compiled conditions by agreement id and version
 	matchIndex map[string]*matchIndex
+	partners   map[string]cached[*Partner]
+	agreements map[string]cached[*Agreement]
+	tokens     map[string]verified
+}
+
+// cacheTTL is how long an instance answers partner requests from the
+// partner and agreement it last read. A change made on this instance takes
+// effect at once; one made on another instance, within cacheTTL.
+const cacheTTL = time.Second
+
+type cached[T any] struct {
+	v    T
+	read time.Time
+}
+
+// fresh returns the value cached under id if it was read within cacheTTL.
+func fresh[T any](s *Service, m map[string]cached[T], id string) (T, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := m[id]
+	if !ok || s.now().Sub(c.read) >= cacheTTL {
+		var zero T
+		return zero, false
+	}
+	return c.v, true
+}
+
+func keep[T any](s *Service, m map[string]cached[T], id string, v T) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(m) > 100_000 { // partners and agreements number in the thousands
+		clear(m)
+	}
+	m[id] = cached[T]{v, s.now()}
+}
+
+func forget[T any](s *Service, m map[string]cached[T], id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(m, id)
 }
 
 // New returns a Service.
@@ -87,7 +128,8 @@ func New(log Log, registry Registry, notary Notary, cfg Config) *Service {
 		panic("sharing: Config.MasterKey is required")
 	}
 	s := &Service{log: log, registry: registry, notary: notary, issuer: cfg.Issuer, master: cfg.MasterKey,
-		now: cfg.Now, rand: cfg.Rand, allowSpecimen: cfg.AllowSpecimenNINO, conditions: map[string]*condition{}, matchIndex: map[string]*matchIndex{}}
+		now: cfg.Now, rand: cfg.Rand, allowSpecimen: cfg.AllowSpecimenNINO, conditions: map[string]*condition{}, matchIndex: map[string]*matchIndex{},
+		partners: map[string]cached[*Partner]{}, agreements: map[string]cached[*Agreement]{}, tokens: map[string]verified{}}
 	if s.issuer == "" {
 		s.issuer = "lifeline"
 	}

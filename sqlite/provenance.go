@@ -151,6 +151,23 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// preparedReads runs queries on the read pool with statements prepared
+// once: a receipt's proof reads a few dozen hashes, and parsing the SQL
+// each time cost more than reading them. Queries differ only in how many
+// hashes they name, so the statements cached stay few.
+type preparedReads struct{ db *DB }
+
+func (p preparedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if len(args) > 128 {
+		return p.db.read.QueryContext(ctx, query, args...)
+	}
+	st, err := p.db.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // hashReader is a tlog.HashReader over the stored hashes.
 type hashReader struct {
 	ctx context.Context
@@ -211,7 +228,7 @@ func (db *DB) ProvenanceSize(ctx context.Context) (int64, error) {
 
 // ProvenanceHashes implements lifeline.ProvenanceLog.
 func (db *DB) ProvenanceHashes(ctx context.Context, indexes []int64) ([][32]byte, error) {
-	hs, err := hashReader{ctx: ctx, q: db.read}.ReadHashes(indexes)
+	hs, err := hashReader{ctx: ctx, q: preparedReads{db}}.ReadHashes(indexes)
 	if err != nil {
 		return nil, err
 	}

@@ -25,11 +25,14 @@ one event at a time and wait for it to be durable.
 `
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "partner-queries" {
+		return benchPartnerQueries(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) > 0 && (args[0] == "life-events" || args[0] == "uprating" || args[0] == "payrun") {
 		return runBenchClaims(ctx, args[0], args[1:], stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "events" {
-		fmt.Fprint(stderr, benchUsage+"\n"+benchClaimsUsage)
+		fmt.Fprint(stderr, benchUsage+"\n"+benchClaimsUsage+"\n"+benchQueriesUsage)
 		return errUsage
 	}
 	fs := flag.NewFlagSet("bench events", flag.ContinueOnError)

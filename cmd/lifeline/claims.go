@@ -97,6 +97,12 @@ func openBenchEnv(ctx context.Context, data, database string, stderr io.Writer) 
 	return &benchEnv{st: st, cleanup: func() { st.Close(); cleanup() }}, master, nil
 }
 
+// benchDOB is a seeded person's date of birth: the first draws of their
+// generator, so a benchmark can find them again by number and birth date.
+func benchDOB(r *rand.Rand) rules.Date {
+	return rules.MakeDate(1966+r.IntN(35), 1+r.IntN(12), 1+r.IntN(28))
+}
+
 // seed loads n people with awards starting between from and from+spread days.
 func seed(ctx context.Context, svc *claims.Service, n int, from rules.Date, spread int, stderr io.Writer) ([]string, error) {
 	const batch, workers = 200, 32
@@ -118,7 +124,7 @@ func seed(ctx context.Context, svc *claims.Service, n int, from rules.Date, spre
 					r := rand.New(rand.NewPCG(uint64(i), 7))
 					people = append(people, claims.SeedPerson{
 						Details: claims.Details{NINO: fmt.Sprintf("QQ%06dA", i%1_000_000), GivenNames: "Bench", FamilyName: fmt.Sprint(i),
-							DateOfBirth: rules.MakeDate(1966+r.IntN(35), 1+r.IntN(12), 1+r.IntN(28)),
+							DateOfBirth: benchDOB(r),
 							Address:     claims.Address{Lines: []string{"1 Bench Street"}, Postcode: "LS1 1AA"}, IdentityConfidence: "high",
 							BankAccount: &claims.BankAccount{SortCode: "089999", AccountNumber: "66374958", HolderName: "BENCH " + fmt.Sprint(i)}},
 						Benefit: rules.UniversalCredit,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -10,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
 	"github.com/lifeline-gov/lifeline/metrics"
+	"github.com/lifeline-gov/lifeline/provenance"
+	"github.com/lifeline-gov/lifeline/provenance/publish"
 )
 
 // TestDemoLoadsADepartment loads a small demo into a real store with the
@@ -30,10 +35,18 @@ func TestDemoLoadsADepartment(t *testing.T) {
 	}
 	defer st.Close()
 	svc := newClaims(st, master, true)
+	skey, vkey, err := provenance.GenerateKey(rand.Reader, "lifeline.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logKey, _ := note.NewSigner(skey)
+	verifier, _ := note.NewVerifier(vkey)
+	notary := publish.NewNotary(st, logKey)
+	defer notary.Close()
 
 	work, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, r := range subscriptions(st, svc, metrics.New(), logger) {
+	for _, r := range subscriptions(st, svc, notary, metrics.New(), logger) {
 		wg.Go(func() { r.Run(work) })
 	}
 	defer func() { stop(); wg.Wait() }()
@@ -48,6 +61,7 @@ func TestDemoLoadsADepartment(t *testing.T) {
 
 	awards := map[string]int{}
 	revisions, people := 0, 0
+	var decided lifeline.Event
 	for e := range allEvents(t, st) {
 		switch e.Type {
 		case "award-decided":
@@ -56,6 +70,7 @@ func TestDemoLoadsADepartment(t *testing.T) {
 				t.Fatal(err)
 			}
 			awards[a.Benefit]++
+			decided = e
 		case "award-revised":
 			revisions++
 		case "person-registered":
@@ -89,6 +104,37 @@ func TestDemoLoadsADepartment(t *testing.T) {
 		t.Error("no task is open for an agent")
 	}
 
+	// Every decision is in the provenance log, with a receipt once a
+	// checkpoint is published.
+	award, err := svc.Award(ctx, strings.TrimPrefix(decided.Stream, "award-"), time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	period := award.Periods[0]
+	index, err := svc.DecisionIndex(ctx, award.ID, period.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&publish.Signer{Store: st, Leases: st, Holder: "test", Key: logKey}).Step(ctx, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	receipt, err := notary.Receipt(ctx, index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provenance.VerifyReceipt(receipt, verifier); err != nil {
+		t.Fatal(err)
+	}
+	entry, err := provenance.ParseEntry(receipt.Entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := entry.(provenance.Decision); !ok || d.AwardID != award.ID || d.AmountPence != int64(period.Amount) ||
+		d.PeriodStart != period.Start.String() || d.RulesVersion != period.RulesVersion {
+		t.Fatalf("entry %+v, want the decision on %+v", entry, period)
+	}
+	head = waitForReassessment(t, st)
+
 	if err := loadDemo(ctx, st, svc, 200, logger); err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +146,8 @@ func TestDemoLoadsADepartment(t *testing.T) {
 	}
 }
 
-// waitForReassessment waits until the reassessment has processed the whole
-// log, and returns its head.
+// waitForReassessment waits until the reassessment and the commitment of
+// decisions have processed the whole log, and returns its head.
 func waitForReassessment(t *testing.T, st store) int64 {
 	t.Helper()
 	ctx := context.Background()
@@ -110,15 +156,19 @@ func waitForReassessment(t *testing.T, st store) int64 {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done, err := st.Checkpoint(ctx, claims.SubscriptionName)
-		if err != nil {
-			t.Fatal(err)
+		caughtUp := true
+		for _, name := range []string{claims.SubscriptionName, claims.DecisionsSubscription} {
+			done, err := st.Checkpoint(ctx, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			caughtUp = caughtUp && done >= head
 		}
-		if done >= head {
+		if caughtUp {
 			return head
 		}
 	}
-	t.Fatal("the reassessment did not catch up with the log in a minute")
+	t.Fatal("the reassessment and the decisions' commitment did not catch up with the log in a minute")
 	return 0
 }
 

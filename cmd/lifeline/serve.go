@@ -11,8 +11,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
@@ -22,6 +25,7 @@ import (
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/seal"
+	"github.com/lifeline-gov/lifeline/sharing"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
 
@@ -32,6 +36,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	data := fs.String("data", "./data", "data directory: the embedded database and the master key file")
 	database := fs.String("database", os.Getenv("LIFELINE_DATABASE_URL"), "PostgreSQL URL (postgres://...); empty for the embedded store (env LIFELINE_DATABASE_URL)")
 	logOrigin := fs.String("log-origin", "lifeline.example/log", "origin of the provenance log: its name in every checkpoint; the key (env LIFELINE_LOG_KEY, else log.key in the data directory) is made for it")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "a witness whose cosignatures of the provenance log are accepted and served, as its cosigner key \"<name>+<hash>+<key>\" (repeatable; env LIFELINE_WITNESSES, comma-separated)")
+	issuer := fs.String("issuer", "lifeline", "the name the platform signs partners' access tokens with (iss): its public origin, e.g. https://lifeline.example.gov.uk")
 	demo := fs.Int("demo", 0, "on first start, load a synthetic population of this many people (specimen QQ National Insurance numbers, Ofcom drama phone numbers) and accept specimen numbers; 0 for none")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
@@ -67,11 +74,27 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger.Info("provenance log", "origin", *logOrigin, "verifier_key", vkey)
 
+	if env := os.Getenv("LIFELINE_WITNESSES"); env != "" && len(witnesses) == 0 {
+		witnesses = strings.Split(env, ",")
+	}
+	var witnessVerifiers []note.Verifier
+	for _, w := range witnesses {
+		v, err := provenance.ParseCosignerKey(strings.TrimSpace(w))
+		if err != nil {
+			return fmt.Errorf("--witness %q: %w", w, err)
+		}
+		witnessVerifiers = append(witnessVerifiers, v)
+	}
+
 	svc := newClaims(st, master, *demo > 0)
 	payrun := newPayments(st, svc, filepath.Join(*data, "payments"))
+	notary := publish.NewNotary(st, logKey)
+	defer notary.Close()
+	sharer := sharing.New(st, svc, notary, sharing.Config{Issuer: *issuer, MasterKey: master, AllowSpecimenNINO: *demo > 0})
 	srv := &http.Server{
 		Handler: (&lhttp.Server{Log: st, Rules: rules.NewEngine(nil), Ready: st.Ping, Metrics: m, Logger: logger,
-			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Logger: logger}, Claims: svc, Payments: payrun}).Handler(),
+			Provenance: &publish.Log{Store: st, Verifier: logVerifier, Witnesses: witnessVerifiers, Logger: logger},
+			Claims:     svc, Payments: payrun, Sharing: sharer, Notary: notary}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -80,7 +103,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, r := range subscriptions(st, svc, m, logger) {
+	for _, r := range subscriptions(st, svc, notary, m, logger) {
 		wg.Go(func() { r.Run(work) })
 	}
 	if *demo > 0 { // before listening, so that the first request sees a working department
@@ -124,7 +147,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // subscriptions are the background consumers this instance runs. Each runs
 // on one instance at a time across a PostgreSQL deployment.
-func subscriptions(st store, svc *claims.Service, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
+func subscriptions(st store, svc *claims.Service, notary *publish.Notary, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
 	counts := m.EventTypes()
@@ -149,6 +172,9 @@ func subscriptions(st store, svc *claims.Service, m *metrics.Metrics, logger *sl
 	}, {
 		Name: claims.SubscriptionName, Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
 		HandleBatch: svc.HandleBatch,
+	}, {
+		Name: claims.DecisionsSubscription, Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
+		HandleBatch: svc.CommitDecisions(notary),
 	}}
 }
 
@@ -176,3 +202,9 @@ func newLogger(w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewJSONHandler(w, nil))
 }
+
+// stringList is a flag that may be given more than once.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }

@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -28,12 +29,56 @@ type Notary struct {
 	key      note.Signer
 	appender *Appender
 	signs    *groupcommit.Queue[int64, []byte]
+
+	mu     sync.Mutex
+	hashes map[int64]tlog.Hash // stored hashes read before: they never change
+}
+
+// maxCachedHashes bounds the notary's hash cache (32 MiB of hashes).
+const maxCachedHashes = 1 << 20
+
+// hashReader reads stored hashes through the cache. Proofs for entries
+// appended close together share most of their hashes.
+func (n *Notary) hashReader(ctx context.Context) tlog.HashReader {
+	store := HashReader(ctx, n.store)
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		var missing []int64
+		n.mu.Lock()
+		for i, x := range indexes {
+			h, ok := n.hashes[x]
+			if !ok {
+				missing = append(missing, x)
+			}
+			out[i] = h
+		}
+		n.mu.Unlock()
+		if len(missing) == 0 {
+			return out, nil
+		}
+		got, err := store.ReadHashes(missing)
+		if err != nil {
+			return nil, err
+		}
+		n.mu.Lock()
+		if len(n.hashes)+len(got) > maxCachedHashes {
+			clear(n.hashes)
+		}
+		for i, x := range missing {
+			n.hashes[x] = got[i]
+		}
+		for i, x := range indexes {
+			out[i] = n.hashes[x]
+		}
+		n.mu.Unlock()
+		return out, nil
+	})
 }
 
 // NewNotary starts a notary that appends to store and signs with key (the
 // log's own key). Close it to flush.
 func NewNotary(store lifeline.ProvenanceLog, key note.Signer) *Notary {
-	n := &Notary{store: store, key: key, appender: NewAppender(store)}
+	n := &Notary{store: store, key: key, appender: NewAppender(store), hashes: map[int64]tlog.Hash{}}
 	n.signs = groupcommit.New(maxAppendBatch, n.sign, nil)
 	return n
 }
@@ -51,7 +96,7 @@ func (n *Notary) sign(batch []*groupcommit.Op[int64, []byte]) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	signed, err := func() ([]byte, error) {
-		root, err := tlog.TreeHash(size, HashReader(ctx, n.store))
+		root, err := tlog.TreeHash(size, n.hashReader(ctx))
 		if err != nil {
 			return nil, err
 		}
@@ -79,7 +124,13 @@ func (n *Notary) Commit(ctx context.Context, e provenance.Entry) (provenance.Rec
 	if err != nil {
 		return provenance.Receipt{}, err
 	}
-	return provenance.NewReceipt(signed, index, entry, HashReader(ctx, n.store))
+	return provenance.NewReceipt(signed, index, entry, n.hashReader(ctx))
+}
+
+// Append appends an encoded entry without waiting for a receipt, for
+// callers that ask for receipts later (see Receipt).
+func (n *Notary) Append(ctx context.Context, entry []byte) (int64, error) {
+	return n.appender.Append(ctx, entry)
 }
 
 // Receipt returns the receipt of the entry at index under the latest
