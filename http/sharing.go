@@ -265,7 +265,7 @@ func (s *Server) partnerAgreement() http.HandlerFunc {
 			return nil, err
 		}
 		out := partnerAgreement{Agreement: a}
-		if a.Matching {
+		if a.Matching || len(a.Events) > 0 { // feed items name people by the same keyed hash
 			out.MatchingKey = base64.RawURLEncoding.EncodeToString(s.Sharing.MatchKey(a.ID))
 		}
 		return out, nil
@@ -320,4 +320,89 @@ func (s *Server) addCosignature(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"stored": strconv.Itoa(n)})
+}
+
+// Event feeds.
+
+func (s *Server) createFeed() http.HandlerFunc {
+	return partnerJSON(s, http.StatusCreated, func(r *http.Request, p *sharing.Partner, in sharing.NewFeedSubscription, key string) (any, error) {
+		return s.Sharing.CreateSubscription(r.Context(), p, in, key)
+	})
+}
+
+func (s *Server) partnerFeeds() http.HandlerFunc {
+	return partnerJSON(s, http.StatusOK, func(r *http.Request, p *sharing.Partner, _ struct{}, _ string) (any, error) {
+		return s.Sharing.Subscriptions(r.Context(), p.ID)
+	})
+}
+
+func (s *Server) partnerFeed() http.HandlerFunc {
+	return partnerJSON(s, http.StatusOK, func(r *http.Request, p *sharing.Partner, _ struct{}, _ string) (any, error) {
+		return s.Sharing.Subscription(r.Context(), p, r.PathValue("id"))
+	})
+}
+
+func (s *Server) cancelFeed() http.HandlerFunc {
+	return partnerJSON(s, http.StatusOK, func(r *http.Request, p *sharing.Partner, _ struct{}, _ string) (any, error) {
+		return s.Sharing.CancelSubscription(r.Context(), p, r.PathValue("id"))
+	})
+}
+
+func (s *Server) feedItems() http.HandlerFunc {
+	return partnerJSON(s, http.StatusOK, func(r *http.Request, p *sharing.Partner, _ struct{}, _ string) (any, error) {
+		after, err := queryInt(r, "after", 0)
+		if err != nil {
+			return nil, err
+		}
+		limit, err := queryLimit(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.Sharing.FeedItems(r.Context(), p, r.PathValue("id"), after, limit)
+	})
+}
+
+func (s *Server) ackFeed() http.HandlerFunc {
+	return partnerJSON(s, http.StatusOK, func(r *http.Request, p *sharing.Partner, in sharing.Ack, _ string) (any, error) {
+		n, err := s.Sharing.Acknowledge(r.Context(), p, r.PathValue("id"), in)
+		return map[string]int{"acknowledged": n}, err
+	})
+}
+
+func (s *Server) webhookKey() http.HandlerFunc {
+	return sharingJSON(s, http.StatusOK, func(r *http.Request, _ struct{}, _ string) (any, error) {
+		return map[string]string{"alg": "Ed25519", "header": sharing.WebhookSignatureHeader,
+			"public_key": base64.RawURLEncoding.EncodeToString(s.Sharing.WebhookPublicKey())}, nil
+	})
+}
+
+func (s *Server) lifeEventNotifications() http.HandlerFunc {
+	return sharingJSON(s, http.StatusOK, func(r *http.Request, _ struct{}, _ string) (any, error) {
+		return s.Sharing.NotificationsFor(r.Context(), r.PathValue("id"))
+	})
+}
+
+func (s *Server) adminFeeds() http.HandlerFunc {
+	return sharingJSON(s, http.StatusOK, func(r *http.Request, _ struct{}, _ string) (any, error) {
+		return s.Sharing.Subscriptions(r.Context(), r.URL.Query().Get("partner_id"))
+	})
+}
+
+func (s *Server) feedDeliveries(dead bool) http.HandlerFunc {
+	return sharingJSON(s, http.StatusOK, func(r *http.Request, _ struct{}, _ string) (any, error) {
+		if dead {
+			return s.Sharing.DeadLetters(r.Context(), r.PathValue("id"))
+		}
+		return s.Sharing.Deliveries(r.Context(), r.PathValue("id"))
+	})
+}
+
+func (s *Server) redriveFeed() http.HandlerFunc {
+	type body struct {
+		Items []string `json:"items"`
+	}
+	return sharingJSON(s, http.StatusOK, func(r *http.Request, in body, _ string) (any, error) {
+		n, err := s.Sharing.Redrive(r.Context(), r.PathValue("id"), in.Items)
+		return map[string]int{"redriven": n}, err
+	})
 }

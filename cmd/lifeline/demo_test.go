@@ -18,6 +18,7 @@ import (
 	"github.com/lifeline-gov/lifeline/metrics"
 	"github.com/lifeline-gov/lifeline/provenance"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
+	"github.com/lifeline-gov/lifeline/sharing"
 )
 
 // TestDemoLoadsADepartment loads a small demo into a real store with the
@@ -46,7 +47,8 @@ func TestDemoLoadsADepartment(t *testing.T) {
 
 	work, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	for _, r := range subscriptions(st, svc, notary, metrics.New(), logger) {
+	sharer := sharing.New(st, svc, notary, sharing.Config{MasterKey: master, AllowSpecimenNINO: true})
+	for _, r := range subscriptions(st, svc, notary, sharer, metrics.New(), logger) {
 		wg.Go(func() { r.Run(work) })
 	}
 	defer func() { stop(); wg.Wait() }()
@@ -157,7 +159,7 @@ func waitForReassessment(t *testing.T, st store) int64 {
 			t.Fatal(err)
 		}
 		caughtUp := true
-		for _, name := range []string{claims.SubscriptionName, claims.DecisionsSubscription} {
+		for _, name := range []string{claims.SubscriptionName, claims.DecisionsSubscription, sharing.FeedSubscriptionName} {
 			done, err := st.Checkpoint(ctx, name)
 			if err != nil {
 				t.Fatal(err)

@@ -103,9 +103,17 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, r := range subscriptions(st, svc, notary, m, logger) {
+	for _, r := range subscriptions(st, svc, notary, sharer, m, logger) {
 		wg.Go(func() { r.Run(work) })
 	}
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
+	deliverer := &sharing.Deliverer{Service: sharer, Leases: st, Holder: holder, Logger: logger}
+	wg.Go(func() {
+		if err := deliverer.Run(work); err != nil && work.Err() == nil {
+			logger.Error("webhook deliveries stopped", "err", err)
+		}
+	})
 	if *demo > 0 { // before listening, so that the first request sees a working department
 		if err := loadDemo(ctx, st, svc, *demo, logger); err != nil {
 			stopWork()
@@ -120,7 +128,6 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "store", storeName(*database))
-	host, _ := os.Hostname()
 	signer := &publish.Signer{Store: st, Leases: st, Holder: fmt.Sprintf("%s/%d", host, os.Getpid()), Key: logKey, Logger: logger}
 	wg.Go(func() { signer.Run(work) })
 
@@ -147,7 +154,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 
 // subscriptions are the background consumers this instance runs. Each runs
 // on one instance at a time across a PostgreSQL deployment.
-func subscriptions(st store, svc *claims.Service, notary *publish.Notary, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
+func subscriptions(st store, svc *claims.Service, notary *publish.Notary, sharer *sharing.Service, m *metrics.Metrics, logger *slog.Logger) []*subscription.Runner {
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d", host, os.Getpid())
 	counts := m.EventTypes()
@@ -175,6 +182,9 @@ func subscriptions(st store, svc *claims.Service, notary *publish.Notary, m *met
 	}, {
 		Name: claims.DecisionsSubscription, Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
 		HandleBatch: svc.CommitDecisions(notary),
+	}, {
+		Name: sharing.FeedSubscriptionName, Holder: holder, Log: st, Store: st, Logger: logger, ReportLag: m.ObserveLag,
+		HandleBatch: sharer.HandleFeedBatch,
 	}}
 }
 
