@@ -150,7 +150,10 @@ func (db *DB) unseal(ctx context.Context, e *lifeline.Event, sealed []byte) erro
 	if !ok {
 		db.keyMu.RLock()
 		var wrapped []byte
-		err := db.read.QueryRowContext(ctx, `SELECT wrapped FROM subject_keys WHERE subject = ?`, e.Subject).Scan(&wrapped)
+		st, err := db.prepared(ctx, `SELECT wrapped FROM subject_keys WHERE subject = ?`)
+		if err == nil {
+			err = st.QueryRowContext(ctx, e.Subject).Scan(&wrapped)
+		}
 		if err == nil {
 			key, err = db.keys.Unwrap(e.Subject, wrapped)
 		}
