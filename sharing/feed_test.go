@@ -17,13 +17,10 @@ import (
 
 	"github.com/lifeline-gov/lifeline"
 	"github.com/lifeline-gov/lifeline/claims"
-	"github.com/lifeline-gov/lifeline/postgres"
-	"github.com/lifeline-gov/lifeline/postgres/pgtest"
 	"github.com/lifeline-gov/lifeline/provenance"
 	"github.com/lifeline-gov/lifeline/provenance/publish"
 	"github.com/lifeline-gov/lifeline/rules"
 	"github.com/lifeline-gov/lifeline/sharing"
-	"github.com/lifeline-gov/lifeline/sqlite"
 	"github.com/lifeline-gov/lifeline/subscription"
 )
 
@@ -38,46 +35,17 @@ var (
 	feedKey   = []byte("feed tests master key, 32 bytes!")
 )
 
-type feedStore interface {
-	lifeline.EventLog
-	lifeline.SubscriptionStore
-	lifeline.ProvenanceLog
-}
-
-var feedBackends = []struct {
-	name string
-	open func(t *testing.T) feedStore
-}{
-	{"sqlite", func(t *testing.T) feedStore {
-		db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{MasterKey: feedKey, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}},
-	{"postgres", func(t *testing.T) feedStore {
-		url, _ := pgtest.NewDatabase(t)
-		db, err := postgres.Open(context.Background(), url, postgres.Options{MasterKey: feedKey, Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}},
-}
-
 // feedWorld is a platform with one partner and its agreement.
 type feedWorld struct {
 	t       *testing.T
-	st      feedStore
+	st      store
 	claims  *claims.Service
 	sharing *sharing.Service
 	started time.Time
 }
 
 func eachFeedStore(t *testing.T, f func(t *testing.T, w *feedWorld)) {
-	for _, b := range feedBackends {
+	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			st := b.open(t)
 			w := &feedWorld{t: t, st: st, started: time.Now()}

@@ -157,8 +157,12 @@ func (s *Service) newID() (string, error) { return lifeline.NewID(s.now(), s.ran
 
 // readStream reads a whole stream, page by page.
 func (s *Service) readStream(ctx context.Context, stream string) ([]lifeline.Event, error) {
+	return s.readFrom(ctx, stream, 1)
+}
+
+// readFrom reads a stream from a version to its end.
+func (s *Service) readFrom(ctx context.Context, stream string, from int64) ([]lifeline.Event, error) {
 	var all []lifeline.Event
-	from := int64(1)
 	for {
 		page, err := s.log.ReadStream(ctx, stream, lifeline.StreamQuery{FromVersion: from, Limit: lifeline.MaxReadLimit})
 		if err != nil {

@@ -711,22 +711,6 @@ func (f *feedState) applyState(e lifeline.Event) error {
 	return nil
 }
 
-// readFrom reads a stream from a version to its end.
-func (s *Service) readFrom(ctx context.Context, stream string, from int64) ([]lifeline.Event, error) {
-	var all []lifeline.Event
-	for {
-		page, err := s.log.ReadStream(ctx, stream, lifeline.StreamQuery{FromVersion: from, Limit: lifeline.MaxReadLimit})
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, page...)
-		if len(page) < lifeline.MaxReadLimit {
-			return all, nil
-		}
-		from = page[len(page)-1].Version + 1
-	}
-}
-
 // Deliveries returns the delivery state of every item a webhook has been
 // tried with, by cursor. It backs GET /v1/admin/feeds/{id}/deliveries.
 func (s *Service) Deliveries(ctx context.Context, subID string) ([]Delivery, error) {
