@@ -35,7 +35,6 @@ type Log interface {
 type Registry interface {
 	FindPerson(ctx context.Context, nino lifeline.NINO) (string, error)
 	Person(ctx context.Context, id string, asAt time.Time, on rules.Date) (*claims.PersonView, error)
-	PersonAwards(ctx context.Context, personID string) ([]*claims.Award, error)
 	AwardIDs(ctx context.Context, skip int64, limit int) ([]string, error)
 	Award(ctx context.Context, id string, asAt time.Time) (*claims.Award, error)
 	AwardSummary(ctx context.Context, id string) (*claims.Award, error)
